@@ -1,0 +1,393 @@
+// The config file schema: the single source of truth for shape, defaults and value syntax.
+import { z } from 'zod';
+import { parseLocationTemplate } from './location-template.js';
+import { checkConfig } from './refine.js';
+import {
+  Cidr,
+  Duration,
+  HostPattern,
+  ListenAddress,
+  Name,
+  RegexSource,
+  Size,
+  TargetAddress,
+  TOKEN_RE,
+  oneOrMany,
+} from './values.js';
+
+// ---------------------------------------------------------------------------------------------
+// Listeners
+// ---------------------------------------------------------------------------------------------
+
+/** Listener protocols. `http` is implemented now; the others are accepted so configs can be written ahead. */
+export const ListenerProtocol = z.enum(['http', 'https', 'tcp', 'tls', 'udp']);
+export type ListenerProtocol = z.output<typeof ListenerProtocol>;
+
+/** One certificate/key pair (PEM file paths). `serverNames` selects it by SNI; the first pair is the fallback. */
+export const TlsCertificateConfig = z.strictObject({
+  cert: z.string().min(1).describe('Path to the PEM certificate chain.'),
+  key: z.string().min(1).describe('Path to the PEM private key.'),
+  serverNames: oneOrMany(HostPattern).optional().describe('SNI names served by this certificate ("example.com", "*.example.com").'),
+});
+export type TlsCertificateConfig = z.output<typeof TlsCertificateConfig>;
+
+/** TLS settings of an `https` or `tls` listener. */
+export const ListenerTlsConfig = z.strictObject({
+  certificates: z.array(TlsCertificateConfig).min(1, { error: 'at least one certificate is required' }),
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+});
+export type ListenerTlsConfig = z.output<typeof ListenerTlsConfig>;
+
+export const ListenerConfig = z.strictObject({
+  name: Name,
+  protocol: ListenerProtocol.default('http'),
+  address: ListenAddress,
+  tls: ListenerTlsConfig.optional().describe('Required for https and tls listeners; not allowed on the others.'),
+});
+export type ListenerConfig = z.output<typeof ListenerConfig>;
+
+// ---------------------------------------------------------------------------------------------
+// Route matching
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * How one header or query parameter is matched. Input forms:
+ * - `"v"` or `["v1", "v2"]`: the value equals one of these (case-sensitive);
+ * - `{ regex: "^v[12]$" }`: the value matches the regular expression (unanchored unless you anchor it);
+ * - `{ present: true }` / `{ present: false }`: the header/parameter is present / absent, whatever its value.
+ * Output: a tagged object `{ kind: 'exact', values } | { kind: 'regex', regex } | { kind: 'present', present }`.
+ */
+export const ValueMatch = z
+  .union(
+    [
+      z.string().transform((v) => ({ kind: 'exact' as const, values: [v] })),
+      z.array(z.string()).min(1).transform((values) => ({ kind: 'exact' as const, values })),
+      z.strictObject({ regex: RegexSource }).transform((v) => ({ kind: 'regex' as const, regex: v.regex })),
+      z.strictObject({ present: z.boolean() }).transform((v) => ({ kind: 'present' as const, present: v.present })),
+    ],
+    { error: 'expected a value, a list of values, { regex: "..." } or { present: true|false }' },
+  )
+  .describe('"value", ["v1", "v2"], { regex: "..." } or { present: true|false }.');
+export type ValueMatch = z.output<typeof ValueMatch>;
+
+const HeaderName = z.string().regex(TOKEN_RE, { error: (iss) => `invalid header name ${JSON.stringify(iss.input)}` });
+
+/** A record keyed by header name; names are lower-cased, and two spellings of one name are rejected. */
+function headerRecord<T extends z.ZodType>(value: T) {
+  return z.record(HeaderName, value).transform((rec, ctx) => {
+    const out: Record<string, z.output<T>> = {};
+    for (const [name, v] of Object.entries(rec)) {
+      const lower = name.toLowerCase();
+      if (Object.hasOwn(out, lower)) {
+        ctx.issues.push({ code: 'custom', message: `header "${name}" is given twice (header names are case-insensitive)`, path: [name], input: rec });
+      }
+      out[lower] = v as z.output<T>;
+    }
+    return out;
+  });
+}
+
+/** An exact path or a glob: `*` matches within one segment, `**` (a whole segment) any number of segments. */
+const PathPattern = z.string().superRefine((p, ctx) => {
+  if (!p.startsWith('/')) ctx.addIssue({ code: 'custom', message: `path pattern ${JSON.stringify(p)} must start with "/"` });
+  else if (p.split('/').some((seg) => seg.includes('**') && seg !== '**')) {
+    ctx.addIssue({ code: 'custom', message: `path pattern ${JSON.stringify(p)}: "**" must be a whole segment, as in "/a/**/b"` });
+  }
+});
+const PathPrefix = z.string().startsWith('/', { error: (iss) => `path prefix ${JSON.stringify(iss.input)} must start with "/"` });
+const Method = z
+  .string()
+  .regex(TOKEN_RE, { error: (iss) => `invalid method ${JSON.stringify(iss.input)}` })
+  .transform((m) => m.toUpperCase());
+
+/**
+ * Request conditions of a route. Every key is optional; the ones given are ANDed, and a list inside
+ * one key is ORed. A route without `match` matches every request.
+ */
+export const MatchConfig = z.strictObject({
+  host: oneOrMany(HostPattern).optional().describe('Host header without port: "example.com" or "*.example.com".'),
+  path: oneOrMany(PathPattern).optional().describe('Exact path or glob ("/api/*/items", "/static/**").'),
+  pathPrefix: oneOrMany(PathPrefix).optional().describe('Path starts with this prefix.'),
+  pathRegex: RegexSource.optional().describe('Regular expression tested against the path (without query).'),
+  method: oneOrMany(Method).optional().describe('HTTP method(s), upper-cased at load.'),
+  headers: headerRecord(ValueMatch).optional().describe('Header name (case-insensitive) → condition.'),
+  query: z.record(z.string().min(1), ValueMatch).optional().describe('Query parameter name → condition.'),
+  sourceCidr: oneOrMany(Cidr).optional().describe('Client address is in one of these CIDRs.'),
+});
+export type MatchConfig = z.output<typeof MatchConfig>;
+
+// ---------------------------------------------------------------------------------------------
+// Route actions
+// ---------------------------------------------------------------------------------------------
+
+export const WeightedUpstreamConfig = z.strictObject({
+  upstream: Name,
+  weight: z.number().int().min(0).default(1),
+});
+export type WeightedUpstreamConfig = z.output<typeof WeightedUpstreamConfig>;
+
+/** `{ upstream: name }`, or `{ upstreams: [{ upstream, weight }] }` to split traffic by weight (canary). */
+export const ForwardConfig = z.union([z.strictObject({ upstream: Name }), z.strictObject({ upstreams: z.array(WeightedUpstreamConfig).min(1) })], {
+  error: 'forward needs either { upstream: name } or { upstreams: [{ upstream, weight }] }',
+});
+export type ForwardConfig = z.output<typeof ForwardConfig>;
+
+/** TLS towards an upstream. Its presence means HTTPS to the upstream. */
+export const UpstreamTlsConfig = z.strictObject({
+  servername: z.string().min(1).optional().describe('SNI and certificate name to verify; defaults to the target host.'),
+  ca: z.string().min(1).optional().describe('Path to a PEM CA bundle; the system store when absent.'),
+  verify: z.boolean().default(true).describe('Verify the upstream certificate.'),
+});
+export type UpstreamTlsConfig = z.output<typeof UpstreamTlsConfig>;
+
+export const UpstreamTimeoutsConfig = z.strictObject({
+  connect: Duration.prefault('5s').describe('TCP (and TLS) connect timeout.'),
+  responseHead: Duration.prefault('60s').describe('Time to the first response byte (status line and headers) after the request is sent.'),
+  idle: Duration.prefault('60s').describe('Longest silence on an open exchange, either direction.'),
+});
+export type UpstreamTimeoutsConfig = z.output<typeof UpstreamTimeoutsConfig>;
+
+/**
+ * chocon-style dynamic forwarding: the upstream host is the request's Host minus `hostSuffix`
+ * (`api.example.com.ccnproxy-https` → `api.example.com`), which must match `allow`.
+ */
+export const ForwardDynamicConfig = z.strictObject({
+  hostSuffix: z
+    .string()
+    .regex(/^\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/, { error: (iss) => `hostSuffix ${JSON.stringify(iss.input)} must start with "." and be DNS labels, e.g. ".ccnproxy-https"` })
+    .transform((s) => s.toLowerCase()),
+  scheme: z.enum(['http', 'https']).describe('Scheme used towards the derived host.'),
+  allow: z.array(HostPattern).min(1, { error: 'allow needs at least one host pattern (an open dynamic proxy is an SSRF hole)' }),
+  port: z.number().int().min(1).max(65535).optional().describe('Upstream port; 80/443 by scheme when absent.'),
+  tls: UpstreamTlsConfig.omit({ servername: true }).optional().describe('Certificate checks when scheme is https.'),
+  timeouts: UpstreamTimeoutsConfig.prefault({}),
+});
+export type ForwardDynamicConfig = z.output<typeof ForwardDynamicConfig>;
+
+const LocationTemplate = z.string().min(1).superRefine((tpl, ctx) => {
+  const parsed = parseLocationTemplate(tpl);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
+
+/** An HTTP redirect. `location` is a template, see `LOCATION_TOKENS`. */
+export const RedirectConfig = z.strictObject({
+  status: z.literal([301, 302, 303, 307, 308], { error: 'redirect status must be one of 301, 302, 303, 307, 308' }).default(302),
+  location: LocationTemplate.describe('Template: ${scheme} ${host} ${port} ${authority} ${path} ${query} (with "?") ${uri}.'),
+});
+export type RedirectConfig = z.output<typeof RedirectConfig>;
+
+/** A static response built once at load. */
+export const RespondConfig = z.strictObject({
+  status: z.number().int().min(100).max(599).default(200),
+  headers: headerRecord(z.string()).optional(),
+  body: z.string().optional(),
+});
+export type RespondConfig = z.output<typeof RespondConfig>;
+
+/**
+ * A scripted route (reserved for the scripting issue): a module path and the options handed to it.
+ * `options` values are kept as given (and frozen with the config), so they should be plain data.
+ */
+export const ScriptConfig = z.strictObject({
+  path: z.string().min(1),
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+export type ScriptConfig = z.output<typeof ScriptConfig>;
+
+/** Keys of a route that are actions; a route has exactly one. */
+export const ROUTE_ACTIONS = ['forward', 'forwardDynamic', 'redirect', 'respond', 'script'] as const;
+export type RouteActionKind = (typeof ROUTE_ACTIONS)[number];
+
+export const RewriteCookieConfig = z.strictObject({
+  domain: z.string().optional().describe('Replace the Domain attribute of upstream Set-Cookie headers ("" removes it).'),
+  path: z.string().optional().describe('Replace the Path attribute of upstream Set-Cookie headers.'),
+});
+export type RewriteCookieConfig = z.output<typeof RewriteCookieConfig>;
+
+export const RouteConfig = z.strictObject({
+  name: Name,
+  priority: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(1000)
+    .describe('Lower is matched first (as ALB rule priorities); ties keep file order.'),
+  listeners: z.array(Name).min(1).optional().describe('Listener names this route applies to; all listeners when absent.'),
+  match: MatchConfig.prefault({}),
+  forward: ForwardConfig.optional(),
+  forwardDynamic: ForwardDynamicConfig.optional(),
+  redirect: RedirectConfig.optional(),
+  respond: RespondConfig.optional(),
+  script: ScriptConfig.optional(),
+  preserveHost: z.boolean().default(false).describe('Send the client Host header upstream instead of the target address.'),
+  stripPrefix: z.string().startsWith('/').optional().describe('Remove this prefix from the path before forwarding.'),
+  replacePrefix: z.string().startsWith('/').optional().describe('Put this in place of the stripped prefix (needs stripPrefix).'),
+  rewriteLocation: z.boolean().default(true).describe('Rewrite upstream Location/Content-Location back to the client view (ProxyPassReverse).'),
+  rewriteCookie: RewriteCookieConfig.optional(),
+  maxBodySize: Size.optional().describe('Request body limit for this route; server.limits.maxBodySize when absent.'),
+  timeout: Duration.optional().describe('Total time budget of one exchange on this route.'),
+  allowAmbiguousPath: z.boolean().default(false).describe('Accept paths with encoded "/", "..", or "//" instead of rejecting them with 400.'),
+});
+export type RouteConfig = z.output<typeof RouteConfig>;
+
+// ---------------------------------------------------------------------------------------------
+// Upstreams
+// ---------------------------------------------------------------------------------------------
+
+export const BalanceStrategy = z.enum(['round-robin', 'least-connections', 'least-request', 'random', 'consistent-hash', 'sticky-cookie', 'first']);
+export type BalanceStrategy = z.output<typeof BalanceStrategy>;
+
+export const TargetConfig = z.strictObject({
+  address: TargetAddress,
+  weight: z.number().int().min(0).default(1).describe('Relative share of traffic; 0 takes the target out of rotation.'),
+  maxConnections: z.number().int().positive().optional().describe('Cap on concurrent connections to this target.'),
+  state: z.enum(['active', 'draining']).default('active').describe('draining: no new requests, existing ones finish.'),
+});
+export type TargetConfig = z.output<typeof TargetConfig>;
+
+export const PoolConfig = z.strictObject({
+  maxIdle: z.number().int().min(0).default(64).describe('Idle keep-alive connections kept per target.'),
+  idleTimeout: Duration.prefault('60s').describe('Close an idle pooled connection after this long.'),
+  maxConnections: z.number().int().positive().optional().describe('Per-target connection cap; unlimited when absent.'),
+});
+export type PoolConfig = z.output<typeof PoolConfig>;
+
+export const StickyCookieConfig = z.strictObject({
+  name: z.string().regex(TOKEN_RE).default('switchyard_sticky'),
+  maxAge: Duration.optional().describe('Cookie lifetime; a session cookie when absent.'),
+});
+export type StickyCookieConfig = z.output<typeof StickyCookieConfig>;
+
+export const UpstreamConfig = z.strictObject({
+  name: Name,
+  balance: BalanceStrategy.default('round-robin'),
+  hashKey: z
+    .string()
+    .regex(/^(?:source-ip|host|path|uri|(?:header|cookie|query):[^\s:]+)$/, {
+      error: (iss) => `invalid hashKey ${JSON.stringify(iss.input)}: use source-ip, host, path, uri, header:<name>, cookie:<name> or query:<name>`,
+    })
+    .default('source-ip')
+    .describe('What consistent-hash hashes.'),
+  stickyCookie: StickyCookieConfig.prefault({}).describe('Cookie used by sticky-cookie.'),
+  targets: z.array(TargetConfig),
+  tls: UpstreamTlsConfig.optional(),
+  pool: PoolConfig.prefault({}),
+  timeouts: UpstreamTimeoutsConfig.prefault({}),
+  proxyProtocol: z.enum(['v1', 'v2']).optional().describe('Send a PROXY protocol header to the targets.'),
+  // Room is kept for healthCheck, passive, retries, retryOn, slowStart, deregistrationDelay.
+});
+export type UpstreamConfig = z.output<typeof UpstreamConfig>;
+
+// ---------------------------------------------------------------------------------------------
+// Proxy-wide server options
+// ---------------------------------------------------------------------------------------------
+
+export const ForwardedHeadersConfig = z.strictObject({
+  xForwardedFor: z.boolean().default(true),
+  xForwardedProto: z.boolean().default(true),
+  xForwardedHost: z.boolean().default(true),
+  xRealIp: z.boolean().default(false),
+  forwarded: z.boolean().default(false).describe('RFC 7239 Forwarded header.'),
+  via: z.boolean().default(true).describe('RFC 9110 section 7.6.3 Via header.'),
+});
+export type ForwardedHeadersConfig = z.output<typeof ForwardedHeadersConfig>;
+
+export const LimitsConfig = z.strictObject({
+  maxHeadSize: Size.prefault('16kb').describe('Request line plus headers; 431 beyond.'),
+  maxHeaderCount: z.number().int().positive().default(100).describe('431 beyond.'),
+  maxTargetLength: Size.prefault('8kb').describe('Request target (URI) length; 414 beyond.'),
+  maxBodySize: Size.prefault('10mb').describe('Request body; 413 beyond. Routes may override.'),
+});
+export type LimitsConfig = z.output<typeof LimitsConfig>;
+
+export const ServerTimeoutsConfig = z.strictObject({
+  requestHead: Duration.prefault('10s').describe('Time to receive a full request head (slowloris guard → 408).'),
+  keepAliveIdle: Duration.prefault('5s').describe('Idle time allowed between requests on a client connection.'),
+});
+export type ServerTimeoutsConfig = z.output<typeof ServerTimeoutsConfig>;
+
+export const AccessLogConfig = z.strictObject({
+  enabled: z.boolean().default(true),
+  format: z
+    .union([z.enum(['combined', 'common', 'json']), z.string().min(1)])
+    .default('combined')
+    .describe('"combined", "common", "json", or a template string.'),
+  path: z.string().min(1).optional().describe('File to append to; stdout when absent.'),
+});
+export type AccessLogConfig = z.output<typeof AccessLogConfig>;
+
+export const ServerConfig = z.strictObject({
+  requestIdHeader: HeaderName.transform((h) => h.toLowerCase()).default('x-request-id'),
+  forwarded: ForwardedHeadersConfig.prefault({}),
+  trustedProxies: z.array(Cidr).default([]).describe('Peers whose X-Forwarded-For/Forwarded headers are trusted and extended.'),
+  maxHops: z.number().int().min(1).max(255).default(10).describe('Via hops after which a request is a loop (508).'),
+  limits: LimitsConfig.prefault({}),
+  timeouts: ServerTimeoutsConfig.prefault({}),
+  accessLog: AccessLogConfig.prefault({}),
+});
+export type ServerConfig = z.output<typeof ServerConfig>;
+
+// ---------------------------------------------------------------------------------------------
+// Process-wide options
+// ---------------------------------------------------------------------------------------------
+
+export const LogConfig = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+export type LogConfig = z.output<typeof LogConfig>;
+
+export const AdminConfig = z.strictObject({
+  address: ListenAddress.prefault('127.0.0.1:9901'),
+  token: z.string().min(1).optional().describe('Bearer token required by the admin API when set.'),
+});
+export type AdminConfig = z.output<typeof AdminConfig>;
+
+const NatsServer = z
+  .string()
+  .regex(/^(?:(?:nats|tls|ws|wss):\/\/)?[^\s/]+$/, { error: (iss) => `invalid NATS server ${JSON.stringify(iss.input)}: expected e.g. "nats://127.0.0.1:4222"` });
+
+export const ClusterConfig = z.strictObject({
+  name: Name.describe('Cluster name; part of every NATS subject.'),
+  nats: z.strictObject({
+    servers: z.array(NatsServer).min(1),
+    user: z.string().min(1).optional(),
+    pass: z.string().min(1).optional(),
+    token: z.string().min(1).optional(),
+  }),
+});
+export type ClusterConfig = z.output<typeof ClusterConfig>;
+
+// ---------------------------------------------------------------------------------------------
+// The file
+// ---------------------------------------------------------------------------------------------
+
+/** The config object before cross-field checks (exported for tests and tooling). */
+export const ConfigObject = z.strictObject({
+  $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors; ignored.'),
+  server: ServerConfig.prefault({}),
+  listeners: z.array(ListenerConfig).min(1, { error: 'at least one listener is required' }),
+  routes: z.array(RouteConfig).default([]),
+  upstreams: z.array(UpstreamConfig).default([]),
+  log: LogConfig.prefault({}),
+  admin: AdminConfig.optional().describe('Admin API; disabled when absent.'),
+  cluster: ClusterConfig.optional().describe('Cluster membership over NATS; standalone when absent.'),
+  workers: z
+    .union([z.literal('auto'), z.number().int().positive()])
+    .default(1)
+    .describe('Worker processes: a positive integer, or "auto" for one per CPU.'),
+});
+
+/**
+ * The Switchyard config file schema: shape, defaults, value normalization and cross-field checks.
+ * `z.input<typeof Config>` is what users write; `z.output<typeof Config>` is what the proxy reads.
+ */
+export const Config = ConfigObject.superRefine(checkConfig, {
+  // Cross-field checks read normalized values (address objects, ms, bytes). A failed value check
+  // leaves the raw input in place, so they only run once every field parsed cleanly.
+  when: (payload) => payload.issues.length === 0,
+});
+/** The normalized, defaulted config the proxy reads. */
+export type Config = z.output<typeof Config>;
+/** What users write (YAML, JSON, or `defineConfig({...})`). */
+export type ConfigInput = z.input<typeof Config>;

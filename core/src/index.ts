@@ -1,0 +1,20 @@
+// @switchyard/core: the actor runtime. No I/O lives here: sockets, NATS and files are adapters.
+export * from './errors.js';
+export * from './messages/define-message.js';
+export * from './messages/envelope.js';
+export * from './messages/runtime.messages.js';
+export { Bus, type BusOptions } from './bus/bus.js';
+export type { Clock, Cancellable } from './clock/clock.js';
+export { RealClock, realClock } from './clock/real-clock.js';
+export { VirtualClock } from './clock/virtual-clock.js';
+export * from './actors/define-actor.js';
+export { ActorSystem, createActorSystem, type ActorSystemOptions, type MailboxDepth } from './actors/actor-system.js';
+export { Mailbox, OverflowPolicy, DEFAULT_MAILBOX_CAPACITY, type MailboxOptions } from './actors/mailbox.js';
+export { Snapshot } from './actors/snapshot.js';
+export * from './actors/supervision.js';
+export * from './transport/transport.js';
+export { jsonCodec } from './transport/json-codec.js';
+export { InMemoryHub, InMemoryTransport } from './transport/in-memory-transport.js';
+export { TransportBridge, bridgeTransport, originNodeOf, type BridgeHost, type BridgeOptions, type BridgeStats } from './transport/transport-bridge.js';
+export { assertNever } from './util/assert-never.js';
+export { nextId } from './util/ids.js';
