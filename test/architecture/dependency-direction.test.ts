@@ -30,7 +30,7 @@ describe('dependency direction', () => {
       { pkg: 'core', source: "import { Config } from '@switchyard/config';", rule: /core may import only/ },
       { pkg: 'actors', source: "import { x } from '@switchyard/adapters';", rule: /actors may import only/ },
       { pkg: 'config', source: "import type { x } from '@switchyard/actors';", rule: /config may import only/ },
-      { pkg: 'actors', source: "import { Bus } from '../../core/src/bus/bus.js';", rule: /by name/ },
+      { pkg: 'actors', source: "import { Bus } from '../../../core/src/bus/bus.js';", rule: /by name/ },
       { pkg: 'actors', source: "import net from 'node:net'; import { Bus } from '@switchyard/core';", rule: undefined },
       { pkg: 'adapters', source: "import { connect } from 'nats'; import { a } from '@switchyard/actors';", rule: undefined },
       { pkg: 'core', source: "// import net from 'node:net'\nimport { Subject } from 'rxjs';", rule: undefined },
