@@ -1,0 +1,441 @@
+// HTTP reverse-proxy comparison: one nginx origin, each proxy in turn in front of it, three wrk scenarios.
+// Usage: node test/dist/bench/http/run.js [--quick | --duration 10s] [--only nginx,haproxy,...] [--connections 50]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startHaproxyHttpProxy } from './haproxy.js';
+import { startNodeHttpProxy } from './http-proxy-target.js';
+import { LARGE_BODY_BYTES, SMALL_BODY, startNginxHttpProxy, startNginxOrigin, type NginxInstance } from './nginx.js';
+import { benchSourceDir, repoRoot } from './paths.js';
+import { get, runChecks, type Check } from './probe.js';
+import { sampleCpu, usageBetween } from './cpu-usage.js';
+import { canPin, cpuCount, hasCommand, setCpuAffinity, stopAllProcesses } from './processes.js';
+import { startSwitchyard } from './switchyard-target.js';
+import { formatInteger, formatMs, formatRatio, formatTable, type Column } from './table.js';
+import { TargetNotBuiltError, type RunningTarget } from './target.js';
+import { removeTempDirs } from './temp-dirs.js';
+import { runWrk, type WrkResult } from './wrk.js';
+
+/** wrk (and, outside `direct`, the origin) share CPU 0; the proxy under test has CPU 1 to itself. */
+const WRK_CPU = 0;
+const PROXY_CPU = 1;
+const ORIGIN_CPU = 0;
+const WARMUP_SEC = 1;
+/** Busy time on the proxy's core beyond the proxy's own, above which a row is flagged as disturbed. */
+const FOREIGN_LOAD_LIMIT_PCT = 10;
+const WRK_THREADS = 1;
+const QUICK_DURATION_SEC = 3;
+const DEFAULT_DURATION_SEC = 10;
+
+interface Scenario {
+  name: string;
+  description: string;
+  path: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  { name: 'keepalive-small', description: `keep-alive, ${SMALL_BODY.length}-byte body`, path: '/', headers: {} },
+  { name: 'close-small', description: `Connection: close, ${SMALL_BODY.length}-byte body`, path: '/', headers: { Connection: 'close' } },
+  { name: 'keepalive-64k', description: `keep-alive, ${LARGE_BODY_BYTES / 1024} KiB body`, path: '/64k', headers: {} },
+];
+
+const TargetName = { direct: 'direct', nginx: 'nginx', haproxy: 'haproxy', httpProxy: 'http-proxy', switchyard: 'switchyard' } as const;
+type TargetName = (typeof TargetName)[keyof typeof TargetName];
+
+interface TargetDef {
+  name: TargetName;
+  /** Commands this target needs on PATH; missing ones fail the run (see scripts/bench-deps.sh). */
+  needs: readonly string[];
+  start(origin: NginxInstance): Promise<RunningTarget>;
+}
+
+const TARGETS: readonly TargetDef[] = [
+  {
+    name: TargetName.direct,
+    needs: [],
+    // wrk straight to the origin; the origin moves to the proxy core so it gets a core to itself.
+    async start(origin) {
+      setCpuAffinity(origin.pid, PROXY_CPU);
+      return { port: origin.port, pid: origin.pid, stop: async () => setCpuAffinity(origin.pid, ORIGIN_CPU) };
+    },
+  },
+  { name: TargetName.nginx, needs: ['nginx'], start: (origin) => startNginxHttpProxy(origin.port, { cpu: PROXY_CPU }) },
+  { name: TargetName.haproxy, needs: ['haproxy'], start: (origin) => startHaproxyHttpProxy(origin.port, { cpu: PROXY_CPU }) },
+  { name: TargetName.httpProxy, needs: [], start: (origin) => startNodeHttpProxy(origin.port, { cpu: PROXY_CPU }) },
+  { name: TargetName.switchyard, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }) },
+];
+
+/** What every target must get right before its numbers mean anything. */
+const CHECKS: readonly Check[] = [
+  {
+    name: `GET / returns ${JSON.stringify(SMALL_BODY)}`,
+    async run(port) {
+      const res = await get(port, '/');
+      const body = res.body.toString('utf8');
+      return res.status === 200 && body === SMALL_BODY ? undefined : `status ${res.status}, body ${JSON.stringify(body.slice(0, 80))}`;
+    },
+  },
+  {
+    name: `GET /64k returns ${LARGE_BODY_BYTES} bytes`,
+    async run(port) {
+      const res = await get(port, '/64k');
+      return res.status === 200 && res.body.length === LARGE_BODY_BYTES ? undefined : `status ${res.status}, ${res.body.length} bytes`;
+    },
+  },
+  {
+    // Otherwise the close scenario silently measures keep-alive for that target.
+    name: 'Connection: close is honoured',
+    async run(port) {
+      const res = await get(port, '/', { Connection: 'close' });
+      return res.headers.connection?.toLowerCase() === 'close' ? undefined : `response Connection: ${res.headers.connection ?? '(none)'}`;
+    },
+  },
+];
+
+type Status = 'ok' | 'skipped' | 'failed';
+
+interface Measurement {
+  target: TargetName;
+  scenario: string;
+  status: Status;
+  reason?: string;
+  wrk?: WrkResult;
+  cpu?: MeasuredCpu;
+  vsNginx?: number;
+  vsHttpProxy?: number;
+}
+
+/** CPU use during the measured run: whether the proxy's core or the load core was the limit. */
+interface MeasuredCpu {
+  /** Proxy process, percent of one CPU (the origin itself for `direct`). */
+  proxyPct: number | null;
+  /** Origin process, percent of one CPU. */
+  originPct: number | null;
+  /** Each CPU's busy and steal percent. */
+  cores: { busyPct: number; stealPct: number }[];
+  /**
+   * Busy time on the proxy's core not charged to the proxy process: other processes on a
+   * shared machine, or kernel network work done outside the proxy (ksoftirqd). Null without
+   * pinning, where nothing is known to own the core.
+   */
+  foreignPct: number | null;
+}
+
+interface Settings {
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+  threads: number;
+  targets: TargetName[];
+}
+
+async function main(): Promise<number> {
+  const settings = parseSettings(process.argv.slice(2));
+  requireCommands(['wrk', 'nginx', ...TARGETS.filter((t) => settings.targets.includes(t.name)).flatMap((t) => t.needs)]);
+  const startedAt = new Date();
+  const host = describeHost();
+  printHeader(settings, host);
+
+  const origin = await startNginxOrigin({ cpu: ORIGIN_CPU });
+  const originProblems = await runChecks(origin.port, CHECKS.slice(0, 2));
+  if (originProblems.length > 0) throw new Error(`origin is not serving as expected:\n  ${originProblems.join('\n  ')}`);
+  console.log(`origin: nginx on 127.0.0.1:${origin.port} (pid ${origin.pid})\n`);
+
+  const measurements: Measurement[] = [];
+  for (const def of TARGETS.filter((t) => settings.targets.includes(t.name))) {
+    if (stopping) return 130;
+    measurements.push(...(await measureTarget(def, origin, settings)));
+  }
+  addRatios(measurements);
+
+  for (const scenario of SCENARIOS) {
+    console.log(`\n${scenario.name}: ${scenario.description}, wrk -t${settings.threads} -c${settings.connections} -d${settings.durationSec}s`);
+    console.log(renderTable(measurements.filter((m) => m.scenario === scenario.name)));
+  }
+  if (measurements.some((m) => isDisturbed(m.cpu))) {
+    console.log(`\n* CPU ${PROXY_CPU} (the proxy's core) was more than ${FOREIGN_LOAD_LIMIT_PCT}% busy outside the proxy process during that run: ` +
+        'other load on the machine, or kernel network work; rerun before trusting it');
+  }
+
+  const file = writeResults(startedAt, host, settings, measurements);
+  console.log(`\nresults: ${relative(process.cwd(), file)}`);
+  return measurements.some((m) => m.status === 'failed') ? 1 : 0;
+}
+
+async function measureTarget(def: TargetDef, origin: NginxInstance, settings: Settings): Promise<Measurement[]> {
+  const all = (status: Status, reason: string): Measurement[] =>
+    SCENARIOS.map((s) => ({ target: def.name, scenario: s.name, status, reason }));
+
+  let target: RunningTarget;
+  try {
+    target = await def.start(origin);
+  } catch (err) {
+    if (err instanceof TargetNotBuiltError) {
+      console.log(`${def.name}: not built yet (${err.detail})`);
+      return all('skipped', 'not built yet');
+    }
+    console.log(`${def.name}: failed to start: ${messageOf(err)}`);
+    return all('failed', `failed to start: ${messageOf(err)}`);
+  }
+
+  try {
+    const problems = await runChecks(target.port, CHECKS);
+    if (problems.length > 0) {
+      console.log(`${def.name}: failed checks:\n  ${problems.join('\n  ')}`);
+      return all('failed', problems.join('; '));
+    }
+    console.log(`${def.name}: 127.0.0.1:${target.port} (pid ${target.pid})`);
+    const results: Measurement[] = [];
+    for (const scenario of SCENARIOS) {
+      if (stopping) break;
+      const url = `http://127.0.0.1:${target.port}${scenario.path}`;
+      const wrkOptions = { url, connections: settings.connections, threads: settings.threads, headers: scenario.headers, cpu: WRK_CPU };
+      try {
+        await runWrk({ ...wrkOptions, durationSec: settings.warmupSec });
+        const before = sampleCpu([target.pid, origin.pid]);
+        const wrk = await runWrk({ ...wrkOptions, durationSec: settings.durationSec });
+        const usage = usageBetween(before, sampleCpu([target.pid, origin.pid]));
+        const proxyPct = usage.processes[target.pid] ?? null;
+        const proxyCoreBusy = usage.cores[PROXY_CPU]?.busyPct;
+        const foreignPct = canPin && proxyPct !== null && proxyCoreBusy !== undefined ? Math.max(0, proxyCoreBusy - proxyPct) : null;
+        const cpu = { proxyPct, originPct: usage.processes[origin.pid] ?? null, cores: usage.cores, foreignPct };
+        results.push({ target: def.name, scenario: scenario.name, status: 'ok', wrk, cpu });
+        console.log(
+          `  ${scenario.name.padEnd(16)} ${formatInteger(wrk.requestsPerSec).padStart(9)} req/s` +
+            `  p50 ${formatMs(wrk.latencyMs.p50)} ms  p99 ${formatMs(wrk.latencyMs.p99)} ms  errors ${wrk.errors.total}` +
+            `  proxy cpu ${formatPct(cpu.proxyPct)}  cpu${WRK_CPU} ${formatPct(cpu.cores[WRK_CPU]?.busyPct)}` +
+            (isDisturbed(cpu) ? `  (* CPU ${PROXY_CPU} was ${formatPct(cpu.foreignPct)} busy outside the proxy)` : ''),
+        );
+      } catch (err) {
+        if (stopping) return results;
+        console.log(`  ${scenario.name}: failed: ${messageOf(err)}`);
+        results.push({ target: def.name, scenario: scenario.name, status: 'failed', reason: messageOf(err) });
+      }
+    }
+    return results;
+  } finally {
+    await target.stop();
+  }
+}
+
+function addRatios(measurements: Measurement[]): void {
+  for (const scenario of SCENARIOS) {
+    const inScenario = measurements.filter((m) => m.scenario === scenario.name);
+    const rpsOf = (name: TargetName): number | undefined => inScenario.find((m) => m.target === name && m.status === 'ok')?.wrk?.requestsPerSec;
+    const nginxRps = rpsOf(TargetName.nginx);
+    const httpProxyRps = rpsOf(TargetName.httpProxy);
+    for (const m of inScenario) {
+      if (m.wrk === undefined) continue;
+      if (nginxRps !== undefined && nginxRps > 0) m.vsNginx = m.wrk.requestsPerSec / nginxRps;
+      if (httpProxyRps !== undefined && httpProxyRps > 0) m.vsHttpProxy = m.wrk.requestsPerSec / httpProxyRps;
+    }
+  }
+}
+
+const COLUMNS: readonly Column[] = [
+  { header: 'proxy' },
+  { header: 'req/s', align: 'right' },
+  { header: 'p50 ms', align: 'right' },
+  { header: 'p99 ms', align: 'right' },
+  { header: 'errors', align: 'right' },
+  { header: 'proxy cpu', align: 'right' },
+  { header: `cpu${WRK_CPU} busy`, align: 'right' },
+  { header: 'vs nginx', align: 'right' },
+  { header: 'vs http-proxy', align: 'right' },
+];
+
+function renderTable(rows: readonly Measurement[]): string {
+  return formatTable(
+    COLUMNS,
+    rows.map((m) =>
+      m.wrk === undefined
+        ? [m.target, m.status === 'skipped' ? (m.reason ?? 'skipped') : 'FAILED', ...COLUMNS.slice(2).map(() => '-')]
+        : [
+            m.target,
+            formatInteger(m.wrk.requestsPerSec) + (isDisturbed(m.cpu) ? '*' : ''),
+            formatMs(m.wrk.latencyMs.p50),
+            formatMs(m.wrk.latencyMs.p99),
+            String(m.wrk.errors.total),
+            formatPct(m.cpu?.proxyPct),
+            formatPct(m.cpu?.cores[WRK_CPU]?.busyPct),
+            formatRatio(m.vsNginx),
+            formatRatio(m.vsHttpProxy),
+          ],
+    ),
+  );
+}
+
+interface HostInfo {
+  cpus: number;
+  cpuModel: string;
+  pinned: boolean;
+  node: string;
+  versions: Record<string, string>;
+}
+
+function describeHost(): HostInfo {
+  const firstLine = (cmd: string, args: string[]): string => {
+    const out = spawnSync(cmd, args, { encoding: 'utf8' });
+    return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n')[0] ?? '';
+  };
+  return {
+    cpus: cpuCount(),
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    pinned: canPin,
+    node: process.version,
+    versions: {
+      wrk: firstLine('wrk', ['-v']),
+      nginx: firstLine('nginx', ['-v']),
+      ...(hasCommand('haproxy') ? { haproxy: firstLine('haproxy', ['-v']) } : {}),
+    },
+  };
+}
+
+function printHeader(settings: Settings, host: HostInfo): void {
+  console.log(`cores: ${host.cpus} (${host.cpuModel})`);
+  console.log(
+    host.pinned
+      ? `pinning: wrk -> CPU ${WRK_CPU}, proxy -> CPU ${PROXY_CPU}, origin -> CPU ${ORIGIN_CPU} (CPU ${PROXY_CPU} for direct)`
+      : 'pinning: off (needs 2+ CPUs and taskset); numbers are not comparable with pinned runs',
+  );
+  for (const [name, version] of Object.entries(host.versions)) console.log(`${name}: ${version}`);
+  console.log(
+    `duration: ${settings.durationSec}s per scenario after ${settings.warmupSec}s warm-up; ` +
+      `wrk -t${settings.threads} -c${settings.connections}; targets: ${settings.targets.join(', ')}\n`,
+  );
+}
+
+function writeResults(startedAt: Date, host: HostInfo, settings: Settings, measurements: readonly Measurement[]): string {
+  const dir = join(benchSourceDir(), 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `http-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const report = {
+    kind: 'http',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    host,
+    settings: { ...settings, cpu: { wrk: WRK_CPU, proxy: PROXY_CPU, origin: ORIGIN_CPU } },
+    scenarios: SCENARIOS.map((s) => ({
+      ...s,
+      results: measurements
+        .filter((m) => m.scenario === s.name)
+        .map((m) => ({
+          target: m.target,
+          status: m.status,
+          ...(m.reason === undefined ? {} : { reason: m.reason }),
+          ...(m.wrk === undefined
+            ? {}
+            : {
+                requestsPerSec: m.wrk.requestsPerSec,
+                latencyMs: m.wrk.latencyMs,
+                errors: m.wrk.errors,
+                requests: m.wrk.requests,
+                bytes: m.wrk.bytes,
+                durationSec: m.wrk.durationSec,
+                cpu: m.cpu ?? null,
+                vsNginx: m.vsNginx ?? null,
+                vsHttpProxy: m.vsHttpProxy ?? null,
+              }),
+        })),
+    })),
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
+
+const USAGE = `usage: node test/dist/bench/http/run.js [options]
+  --duration <time>     measured time per scenario: 10s (default), 30s, 1m
+  --quick               3s per scenario, for smoke runs
+  --only <a,b,...>      targets to run: ${TARGETS.map((t) => t.name).join(', ')} (default: all)
+  --connections <n>     wrk connections (default 50)
+  --help`;
+
+function parseSettings(argv: string[]): Settings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      connections: { type: 'string', default: '50' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const known = TARGETS.map((t) => t.name);
+  const targets = values.only === undefined ? known : values.only.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = targets.filter((t) => !(known as string[]).includes(t));
+  if (unknown.length > 0 || targets.length === 0) throw new UsageError(`--only: unknown target(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const connections = Number(values.connections);
+  if (!Number.isInteger(connections) || connections < 1) throw new UsageError(`--connections: expected a positive integer, got ${values.connections}`);
+  const durationSec =
+    values.duration !== undefined ? parseDurationSec(values.duration) : values.quick ? QUICK_DURATION_SEC : DEFAULT_DURATION_SEC;
+  return { durationSec, warmupSec: WARMUP_SEC, connections, threads: WRK_THREADS, targets: targets as TargetName[] };
+}
+
+/** `10s`, `10`, `1m` → seconds (whole seconds, as wrk takes them). */
+function parseDurationSec(text: string): number {
+  const match = /^(\d+)(s|m)?$/.exec(text.trim());
+  if (match === null) throw new UsageError(`--duration: expected e.g. 10s or 1m, got ${text}`);
+  const value = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+  if (value < 1) throw new UsageError('--duration: must be at least 1s');
+  return value;
+}
+
+function requireCommands(commands: readonly string[]): void {
+  const missing = [...new Set(commands)].filter((c) => !hasCommand(c));
+  if (missing.length > 0) {
+    throw new Error(`missing ${missing.join(', ')}: run  bash ${relative(process.cwd(), join(repoRoot(), 'scripts', 'bench-deps.sh'))}`);
+  }
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function isDisturbed(cpu: MeasuredCpu | undefined): boolean {
+  return cpu?.foreignPct !== undefined && cpu.foreignPct !== null && cpu.foreignPct > FOREIGN_LOAD_LIMIT_PCT;
+}
+
+function formatPct(value: number | null | undefined): string {
+  return value === null || value === undefined ? '-' : `${Math.round(value)}%`;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Set on SIGINT/SIGTERM: the run stops measuring and only cleans up. */
+let stopping = false;
+
+/** Stops every process we started (by pid) and removes temp dirs; runs once. */
+let cleanup: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleanup ??= stopAllProcesses().finally(removeTempDirs);
+  return cleanup;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopping = true;
+    console.error(`\n${signal}: stopping everything the bench started`);
+    void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (err) {
+  if (!stopping) console.error(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  exitCode = err instanceof UsageError ? 2 : 1;
+} finally {
+  await cleanUp();
+}
+process.exitCode = exitCode;
