@@ -1,2 +1,6 @@
-// @switchyard/actors: the proxy's actors (listener, parser, router, balancer, forwarder) and its HTTP wire layer.
-export {};
+// @switchyard/actors: the proxy's actors (listener, router, balancer, forwarder) and its HTTP wire layer.
+export * from './http/index.js';
+export * from './router/index.js';
+export { startProxyNode, ConfigNotAppliedError, type ProxyNode, type ProxyNodeOptions, type BoundListener } from './node/proxy-node.js';
+export type { ApplyProblem } from './node/proxy.actor.js';
+export type { ListenerCounters } from './proxy/listener-context.js';

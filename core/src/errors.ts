@@ -22,6 +22,8 @@ export const ErrorCatalogue = {
   ERR_TRANSPORT_CLOSED: 'The transport was closed.',
   ERR_CONFIG_INVALID: 'The configuration failed validation; every problem is listed with its path.',
   ERR_CONFIG_LOAD_FAILED: 'The configuration file could not be read or parsed.',
+  ERR_CONFIG_NOT_APPLIED: 'A valid configuration could not be applied (a listener could not bind, or it asks for what this build cannot serve); the last good one is kept.',
+  ERR_LISTENER_BIND_FAILED: 'A listener could not bind its address (in use, not permitted, or not local).',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

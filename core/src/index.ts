@@ -18,3 +18,5 @@ export { InMemoryHub, InMemoryTransport } from './transport/in-memory-transport.
 export { TransportBridge, bridgeTransport, originNodeOf, type BridgeHost, type BridgeOptions, type BridgeStats } from './transport/transport-bridge.js';
 export { assertNever } from './util/assert-never.js';
 export { nextId } from './util/ids.js';
+export * from './messages/proxy.messages.js';
+export { silentLogger, type Logger, type LogFields } from './ports/logger.js';

@@ -1,0 +1,242 @@
+// The proxy actor: applies config versions atomically across router, balancer and listeners.
+import { ConfigApplied, ConfigRejected, Snapshot, defineActor, defineMessage, type ActorRef, type MessageOf } from '@switchyard/core';
+import type { Config, ListenerConfig } from '@switchyard/config';
+import { z } from 'zod';
+import { BuildUpstreams, balancer } from '../balancer/balancer.actor.js';
+import type { PoolRegistry } from '../proxy/pool-registry.js';
+import { BindListener, DrainListener, listener } from '../listener/listener.actor.js';
+import type { DeadlineSweeper } from '../proxy/deadline-sweeper.js';
+import { newCounters, type ListenerContext, type ListenerCounters } from '../proxy/listener-context.js';
+import type { ProxySnapshot } from '../proxy/proxy-snapshot.js';
+import { buildServerRuntime } from '../proxy/server-runtime.js';
+import { CompileRoutes, router } from '../router/router.actor.js';
+import { RetirePools } from '../balancer/balancer.actor.js';
+import { unsupportedFeatures } from './unsupported-features.js';
+
+export interface ApplyProblem {
+  path: string;
+  message: string;
+}
+export type ApplyResult = { ok: true; version: number; listeners: ListenerEntry[] } | { ok: false; problems: ApplyProblem[] };
+
+export interface ListenerEntry {
+  name: string;
+  config: Readonly<ListenerConfig>;
+  ref: ActorRef<MessageOf<typeof BindListener> | MessageOf<typeof DrainListener>>;
+  context: ListenerContext;
+  host: string;
+  port: number;
+}
+
+interface Prepared {
+  config: Readonly<Config>;
+  source: string;
+  snapshot: ProxySnapshot;
+  poolKeys: Set<string>;
+  listeners: Map<string, ListenerEntry>;
+  removed: ListenerEntry[];
+}
+
+export const ApplyConfig = defineMessage('proxy.apply', { config: z.custom<Readonly<Config>>(), source: z.string() }, { reply: z.custom<ApplyResult>() });
+export const Drain = defineMessage('proxy.drain', { graceMs: z.number() }, { reply: z.number() });
+const ApplyPrepared = defineMessage('proxy.apply-prepared', {
+  prepared: z.custom<Prepared>().optional(),
+  problems: z.array(z.object({ path: z.string(), message: z.string() })),
+  source: z.string(),
+  reply: z.custom<(result: ApplyResult) => void>(),
+});
+type In = MessageOf<typeof ApplyConfig> | MessageOf<typeof ApplyPrepared> | MessageOf<typeof Drain>;
+
+export interface ProxyArgs {
+  sweeper: DeadlineSweeper;
+  snapshot: Snapshot<ProxySnapshot | undefined>;
+  nextRequestId: () => string;
+}
+
+interface ProxyState {
+  args: ProxyArgs;
+  version: number;
+  config: Readonly<Config> | undefined;
+  router: ActorRef<CompileRoutes>;
+  balancer: ActorRef<MessageOf<typeof BuildUpstreams> | MessageOf<typeof RetirePools>>;
+  listeners: Map<string, ListenerEntry>;
+  isApplying: boolean;
+  queue: MessageOf<typeof ApplyConfig>[];
+  queuedReplies: ((result: ApplyResult) => void)[];
+  connIds: { next: number };
+}
+
+/**
+ * A version is prepared off to the side (routes compiled, upstreams built, new listeners bound)
+ * and only then made live in one snapshot replacement: requests already running keep the
+ * snapshot they started with, new ones see the new one, and a version that fails anywhere is
+ * refused whole with its problems while the last good one keeps serving.
+ */
+export const proxy = defineActor<ProxyState, In, ProxyArgs>({
+  name: 'proxy',
+  init(args, ctx) {
+    return {
+      args,
+      version: 0,
+      config: undefined,
+      router: ctx.spawn(router, undefined),
+      balancer: ctx.spawn(balancer, { sweeper: args.sweeper }),
+      listeners: new Map(),
+      isApplying: false,
+      queue: [],
+      queuedReplies: [],
+      connIds: { next: 0 },
+    };
+  },
+  receive(state, message, ctx) {
+    switch (message.type) {
+      case 'proxy.apply': {
+        const reply = ctx.deferReply(ApplyConfig);
+        if (reply === undefined) return;
+        if (state.isApplying) {
+          state.queue.push(message);
+          state.queuedReplies.push(reply);
+          return;
+        }
+        startApply(state, message, reply, ctx);
+        return { ...state, isApplying: true };
+      }
+      case 'proxy.apply-prepared': {
+        let next = state;
+        if (message.prepared === undefined) {
+          ctx.emit(ConfigRejected.make({ source: message.source, problems: message.problems, keptVersion: state.version }));
+          message.reply({ ok: false, problems: message.problems });
+        } else {
+          const prepared = message.prepared;
+          ctx.publishSnapshot(state.args.snapshot, prepared.snapshot);
+          for (const entry of prepared.removed) {
+            entry.ref.ask(DrainListener, { graceMs: 30_000 }, { timeoutMs: 60_000 }).then(
+              () => ctx.stop(entry.ref as never),
+              () => ctx.stop(entry.ref as never),
+            );
+          }
+          state.balancer.tell(RetirePools.make({ inUse: prepared.poolKeys }));
+          const added = [...prepared.listeners.keys()].filter((name) => state.listeners.get(name) !== prepared.listeners.get(name));
+          ctx.emit(
+            ConfigApplied.make({
+              version: prepared.snapshot.version,
+              source: prepared.source,
+              listenersAdded: added,
+              listenersRemoved: prepared.removed.map((e) => e.name).filter((name) => !prepared.listeners.has(name)),
+            }),
+          );
+          next = { ...state, version: prepared.snapshot.version, config: prepared.config, listeners: prepared.listeners };
+          message.reply({ ok: true, version: prepared.snapshot.version, listeners: [...prepared.listeners.values()] });
+        }
+        const queued = next.queue.shift();
+        const queuedReply = next.queuedReplies.shift();
+        if (queued !== undefined && queuedReply !== undefined) {
+          startApply(next, queued, queuedReply, ctx);
+          return { ...next, isApplying: true };
+        }
+        return { ...next, isApplying: false };
+      }
+      case 'proxy.drain': {
+        const reply = ctx.deferReply(Drain);
+        if (reply === undefined) return;
+        const drains = [...state.listeners.values()].map((entry) =>
+          entry.ref.ask(DrainListener, { graceMs: message.graceMs }, { timeoutMs: message.graceMs + 5000 }).catch(() => -1),
+        );
+        Promise.all(drains).then((cuts) => reply(cuts.reduce((a, b) => a + Math.max(0, b), 0)));
+        return;
+      }
+    }
+  },
+});
+
+type Ctx = Parameters<NonNullable<typeof proxy.receive>>[2];
+
+function startApply(state: ProxyState, message: MessageOf<typeof ApplyConfig>, reply: (result: ApplyResult) => void, ctx: Ctx): void {
+  ctx.pipeToSelf(
+    prepare(state, message.config, message.source, ctx),
+    (prepared) => ApplyPrepared.make({ prepared, problems: [], source: message.source, reply }),
+    (error: unknown) =>
+      ApplyPrepared.make({
+        problems: (error as { problems?: ApplyProblem[] }).problems ?? [{ path: '', message: (error as Error).message }],
+        source: message.source,
+        reply,
+      }),
+  );
+}
+
+async function prepare(state: ProxyState, config: Readonly<Config>, source: string, ctx: Ctx): Promise<Prepared> {
+  const unsupported = unsupportedFeatures(config);
+  if (unsupported.length > 0) throw Object.assign(new Error('unsupported'), { problems: unsupported });
+  let routes;
+  try {
+    routes = await state.router.ask(CompileRoutes, { config });
+  } catch (error) {
+    throw Object.assign(new Error('routes'), { problems: [{ path: 'routes', message: (error as Error).message }] });
+  }
+  let built: Awaited<ReturnType<typeof buildFor>>;
+  try {
+    built = await buildFor(state, config);
+  } catch (error) {
+    throw Object.assign(new Error('upstreams'), { problems: [{ path: 'upstreams', message: (error as Error).message }] });
+  }
+  const version = state.version + 1;
+  const snapshot: ProxySnapshot = {
+    version,
+    routes,
+    upstreams: built.upstreams,
+    server: buildServerRuntime(config),
+    dynamic: built.registry as PoolRegistry,
+  };
+  // The very first version must be readable before any listener accepts a connection.
+  if (state.args.snapshot.current === undefined) state.args.snapshot.replace(snapshot);
+
+  const listeners = new Map<string, ListenerEntry>();
+  const fresh: ListenerEntry[] = [];
+  const removed: ListenerEntry[] = [];
+  for (const [name, entry] of state.listeners) {
+    const wanted = config.listeners.find((l) => l.name === name);
+    if (wanted === undefined || !sameListener(wanted, entry.config)) removed.push(entry);
+  }
+  for (const [index, wanted] of config.listeners.entries()) {
+    const existing = state.listeners.get(wanted.name);
+    if (existing !== undefined && sameListener(wanted, existing.config)) {
+      listeners.set(wanted.name, existing);
+      continue;
+    }
+    // A listener moving to a new address keeps its old one open until the new one is bound.
+    const context: ListenerContext = {
+      name: wanted.name,
+      scheme: wanted.protocol === 'https' ? 'https' : 'http',
+      localPort: wanted.address.port,
+      snapshot: state.args.snapshot as Snapshot<ProxySnapshot>,
+      bus: ctx.bus,
+      clock: ctx.clock,
+      sweeper: state.args.sweeper,
+      counters: newCounters(),
+      nextConnId: () => ++state.connIds.next,
+      nextRequestId: state.args.nextRequestId,
+      connections: new Set(),
+      isShuttingDown: false,
+    };
+    const ref = ctx.spawn(listener, { config: wanted, context }, { name: `listener-${wanted.name}-v${version}` });
+    const bound = await ref.ask(BindListener, {}, { timeoutMs: 10_000 }).catch((error: Error) => ({ ok: false, host: '', port: 0, error: error.message }));
+    const entry: ListenerEntry = { name: wanted.name, config: wanted, ref, context, host: bound.host, port: bound.port };
+    fresh.push(entry);
+    if (!bound.ok) {
+      await Promise.all(fresh.map((f) => ctx.stop(f.ref as never)));
+      throw Object.assign(new Error('bind'), { problems: [{ path: `listeners.${index}.address`, message: bound.error ?? 'cannot bind' }] });
+    }
+    listeners.set(wanted.name, entry);
+  }
+  return { config, source, snapshot, poolKeys: built.poolKeys, listeners, removed };
+}
+
+function buildFor(state: ProxyState, config: Readonly<Config>) {
+  return state.balancer.ask(BuildUpstreams, { config });
+}
+
+function sameListener(a: Readonly<ListenerConfig>, b: Readonly<ListenerConfig>): boolean {
+  return a.protocol === b.protocol && a.address.host === b.address.host && a.address.port === b.address.port && JSON.stringify(a.tls) === JSON.stringify(b.tls);
+}
+
+export type { ListenerCounters };

@@ -1,0 +1,11 @@
+// Observers: bus subscribers that turn the proxy's lifecycle events into logs.
+export type { LineSink } from './line-sink.js';
+export {
+  compileAccessLogFormat,
+  escapeLogValue,
+  ACCESS_LOG_PRESETS,
+  ACCESS_LOG_TOKENS,
+  type AccessLogFormatter,
+  type AccessLogFormatOptions,
+} from './access-log-format.js';
+export { startAccessLog, type AccessLog } from './access-log.js';

@@ -1,0 +1,1063 @@
+// Drives one client connection: parses request heads, routes, forwards to an upstream, relays back.
+import type { Socket } from 'node:net';
+import {
+  ConnClosed,
+  ConnOpened,
+  ProxyErrorResponse,
+  RequestCompleted,
+  RequestReceived,
+  ResponseStarted,
+  RouteMatched,
+  TargetPicked,
+  UpstreamConnected,
+  type CloseCause,
+  type Termination,
+} from '@switchyard/core';
+import {
+  CHUNK_DATA_END,
+  ChunkedDecoder,
+  FRAMING_CHUNKED,
+  FRAMING_NONE,
+  FRAMING_UNTIL_CLOSE,
+  LAST_CHUNK,
+  encodeChunkHeader,
+  errorResponse,
+  framingLength,
+  normalizePath,
+  parseRequestHead,
+  parseResponseHead,
+  writeRequestHead,
+  writeResponseHead,
+  type HttpErrorCode,
+  type RequestHead,
+  type ResponseFraming,
+  type ResponseHead,
+} from '../http/index.js';
+import { MatchCache, clientOriginOf, headerValue, type CompiledRoute, type RequestFacts } from '../router/index.js';
+import type { Timed } from './deadline-sweeper.js';
+import type { ListenerContext } from './listener-context.js';
+import type { ProxySnapshot, UpstreamTimeouts } from './proxy-snapshot.js';
+import { buildUpstreamFields, clientIpFrom, viaHops } from './request-fields.js';
+import { buildClientFields } from './response-fields.js';
+import type { PoolClient, TargetPool } from './target-pool.js';
+import type { UpstreamConnection, UpstreamUser } from './upstream-connection.js';
+
+// Request side.
+const REQ_HEAD = 0; // waiting for (more of) a request head
+const REQ_WAIT_UPSTREAM = 1; // head parsed, waiting for a connection
+const REQ_BODY = 2; // streaming the body upstream
+const REQ_SENT = 3; // request fully forwarded
+const REQ_LOCAL = 4; // answering locally
+const REQ_CLOSED = 5;
+
+// Response side.
+const RESP_NONE = 0;
+const RESP_HEAD = 1;
+const RESP_BODY_LENGTH = 2;
+const RESP_BODY_CHUNKED = 3;
+const RESP_BODY_UNTIL_CLOSE = 4;
+const RESP_DONE = 5;
+
+// What the one deadline of the connection means right now.
+const D_HEAD = 1;
+const D_KEEP_ALIVE = 2;
+const D_RESPONSE_HEAD = 3;
+const D_IDLE = 4;
+const D_ROUTE = 5;
+
+/** Unprocessed pipelined bytes beyond this pause reading until the current exchange is done. */
+const MAX_PENDING_BYTES = 256 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+
+/** Feeds decoded request-body chunks to the upstream, re-framed (ARCHITECTURE §8 rule 1). */
+class RequestBodySink {
+  constructor(private readonly conn: ClientConnection) {}
+  onData(chunk: Buffer): void {
+    this.conn.forwardRequestChunk(chunk);
+  }
+  onEnd(): void {
+    this.conn.endChunkedRequest();
+  }
+  onError(code: HttpErrorCode, reason: string): void {
+    this.conn.failRequestBody(code, reason);
+  }
+}
+
+/** Feeds decoded response-body chunks to the client, re-framed for its protocol version. */
+class ResponseBodySink {
+  constructor(private readonly conn: ClientConnection) {}
+  onData(chunk: Buffer): void {
+    this.conn.relayResponseChunk(chunk);
+  }
+  onEnd(): void {
+    this.conn.endChunkedResponse();
+  }
+  onError(_code: HttpErrorCode, reason: string): void {
+    this.conn.failUpstream('upstream-bad-response', `bad chunked framing from upstream: ${reason}`);
+  }
+}
+
+/**
+ * One object per client connection carries every request on it in turn, so a request allocates
+ * only what it must (its head model, the rewritten field lists, the heads written afresh): no
+ * closures, no per-request handler objects. Requests on one connection are handled strictly one
+ * after another, which is what keeps pipelined responses in order.
+ */
+export class ClientConnection implements Timed, PoolClient, UpstreamUser {
+  deadline = 0;
+  private deadlineKind = 0;
+  private routeDeadline = 0;
+  private readonly connId: number;
+  private readonly peerIp: string;
+  private readonly peerPort: number;
+  private readonly openedAt: number;
+  private isPeerTrusted = false;
+  private trustVersion = -1;
+  private reqState = REQ_HEAD;
+  private respState = RESP_NONE;
+  private pending: Buffer | null = null;
+  private pendingStart = 0;
+  private isPausedForPending = false;
+  private requestCount = 0;
+  private connBytesIn = 0;
+  private connBytesOut = 0;
+  private closeCause: CloseCause = 'client-closed';
+  private readonly matchCache = new MatchCache();
+  private reqDecoder: ChunkedDecoder | undefined;
+  private respDecoder: ChunkedDecoder | undefined;
+
+  // ---- the current exchange ----
+  private snap!: ProxySnapshot;
+  private head: RequestHead | undefined;
+  private route: CompiledRoute | undefined;
+  private path = '';
+  private requestId = '';
+  private clientIp = '';
+  private upstreamName: string | undefined;
+  private targetAddress: string | undefined;
+  private upstreamOrigins: readonly string[] = [];
+  private timeouts: UpstreamTimeouts | undefined;
+  private pool: TargetPool | undefined;
+  private upstreamHead: Buffer | null = null;
+  private upstream: UpstreamConnection | undefined;
+  private isReused = false;
+  private hasRetried = false;
+  private reqChunked = false;
+  private reqRemaining = 0;
+  private reqBodyBytes = 0;
+  private maxBodyBytes = 0;
+  private hasBodyStarted = false;
+  private respBuf: Buffer | null = null;
+  private respHead: ResponseHead | undefined;
+  private respRemaining = 0;
+  private isClientChunked = false;
+  private isClientKeepAlive = true;
+  private isUpstreamReusable = false;
+  private status = 0;
+  private termination: Termination = 'ok';
+  private exchangeBytesIn = 0;
+  private exchangeBytesOut = 0;
+  private tStart = 0;
+  private startedAt = 0;
+  private tConnectStart = 0;
+  private connectMs = -1;
+  private tSent = 0;
+  private headerMs = -1;
+
+  private readonly onDataBound = (chunk: Buffer): void => this.onClientData(chunk);
+  private readonly onEndBound = (): void => this.onClientEnd();
+  private readonly onCloseBound = (): void => this.onClientClose();
+  private readonly onErrorBound = (): void => this.onClientError();
+  private readonly onDrainBound = (): void => this.onClientDrain();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: ListenerContext,
+  ) {
+    this.connId = ctx.nextConnId();
+    this.peerIp = normalizeIp(socket.remoteAddress ?? '');
+    this.peerPort = socket.remotePort ?? 0;
+    this.openedAt = ctx.sweeper.time();
+    socket.setNoDelay(true);
+    socket.on('data', this.onDataBound);
+    socket.on('end', this.onEndBound);
+    socket.on('close', this.onCloseBound);
+    socket.on('error', this.onErrorBound);
+    socket.on('drain', this.onDrainBound);
+    ctx.counters.connectionsOpened++;
+    ctx.counters.connectionsOpen++;
+    ctx.connections.add(this);
+    this.armClientDeadline(D_HEAD, ctx.snapshot.current.server.headTimeoutMs);
+    ctx.sweeper.add(this);
+    if (ctx.bus.hasSubscribers(ConnOpened)) {
+      ctx.bus.publish(ConnOpened.make({ connId: this.connId, listener: ctx.name, clientAddress: this.peerIp, clientPort: this.peerPort, at: Date.now() }));
+    }
+  }
+
+  /** Closes the connection if no request is in flight (graceful shutdown); true when it did. */
+  closeIfIdle(): boolean {
+    if (this.reqState !== REQ_HEAD || this.pending !== null) return false;
+    this.closeCause = 'server-shutdown';
+    this.socket.end();
+    return true;
+  }
+
+  /** Cuts the connection at once (shutdown past its grace period). */
+  destroy(): void {
+    this.closeCause = 'server-shutdown';
+    this.socket.destroy();
+  }
+
+  // =============================================================================================
+  // Client side: reading heads and bodies
+  // =============================================================================================
+
+  private onClientData(chunk: Buffer): void {
+    const length = chunk.length;
+    this.connBytesIn += length;
+    this.ctx.counters.bytesIn += length;
+    if (this.reqState === REQ_BODY && this.pending === null) {
+      this.exchangeBytesIn += length;
+      this.forwardBody(chunk, 0);
+      return;
+    }
+    this.appendPending(chunk);
+    if (this.reqState === REQ_HEAD) this.processPending();
+    else if (this.reqState === REQ_BODY) this.drainPendingBody();
+    else if (this.pendingBytes() > MAX_PENDING_BYTES && !this.isPausedForPending) {
+      this.isPausedForPending = true;
+      this.socket.pause();
+    }
+  }
+
+  private appendPending(chunk: Buffer): void {
+    if (this.pending === null) {
+      this.pending = chunk;
+      this.pendingStart = 0;
+    } else {
+      this.pending = Buffer.concat([this.pending.subarray(this.pendingStart), chunk]);
+      this.pendingStart = 0;
+    }
+  }
+
+  private pendingBytes(): number {
+    return this.pending === null ? 0 : this.pending.length - this.pendingStart;
+  }
+
+  private takePending(): void {
+    this.pending = null;
+    this.pendingStart = 0;
+  }
+
+  /** Parses as many request heads as the buffered bytes hold, one exchange at a time. */
+  private processPending(): void {
+    while (this.reqState === REQ_HEAD && this.pending !== null) {
+      const buf = this.pending;
+      const start = this.pendingStart;
+      if (this.deadlineKind === D_KEEP_ALIVE) this.armClientDeadline(D_HEAD, this.ctx.snapshot.current.server.headTimeoutMs);
+      const result = parseRequestHead(buf, start, buf.length, this.ctx.snapshot.current.server.headLimits);
+      if (result.kind === 'incomplete') return;
+      if (result.kind === 'error') {
+        this.beginExchangeFor(undefined);
+        this.exchangeBytesIn = buf.length - start;
+        this.takePending();
+        this.respondError(result.status, 'bad-request', result.reason, true);
+        return;
+      }
+      const bodyStart = start + result.consumed;
+      if (bodyStart >= buf.length) this.takePending();
+      else this.pendingStart = bodyStart;
+      this.exchangeBytesIn = result.consumed;
+      this.beginRequest(result.head);
+    }
+  }
+
+  private beginExchangeFor(head: RequestHead | undefined): void {
+    this.snap = this.ctx.snapshot.current;
+    this.head = head;
+    this.route = undefined;
+    this.path = '';
+    this.upstreamName = undefined;
+    this.targetAddress = undefined;
+    this.upstreamOrigins = EMPTY_ORIGINS;
+    this.timeouts = undefined;
+    this.pool = undefined;
+    this.upstreamHead = null;
+    this.upstream = undefined;
+    this.isReused = false;
+    this.hasRetried = false;
+    this.reqChunked = false;
+    this.reqRemaining = 0;
+    this.reqBodyBytes = 0;
+    this.hasBodyStarted = false;
+    this.respBuf = null;
+    this.respHead = undefined;
+    this.respState = RESP_NONE;
+    this.isClientChunked = false;
+    this.isClientKeepAlive = head !== undefined && head.keepAlive && !this.ctx.isShuttingDown;
+    this.isUpstreamReusable = false;
+    this.status = 0;
+    this.termination = 'ok';
+    this.exchangeBytesIn = 0;
+    this.exchangeBytesOut = 0;
+    this.tStart = this.ctx.sweeper.time();
+    this.startedAt = Date.now();
+    this.connectMs = -1;
+    this.headerMs = -1;
+    this.routeDeadline = 0;
+    this.requestId = '';
+    this.requestCount++;
+    this.ctx.counters.requests++;
+    this.disarmDeadline();
+  }
+
+  private beginRequest(head: RequestHead): void {
+    this.beginExchangeFor(head);
+    const ctx = this.ctx;
+    const snap = this.snap;
+    const server = snap.server;
+    const existingId = headerValue(head.headers, server.requestIdHeader);
+    this.requestId = existingId !== undefined && existingId.length > 0 && existingId.length <= 200 ? existingId : ctx.nextRequestId();
+    if (this.trustVersion !== snap.version) {
+      this.trustVersion = snap.version;
+      this.isPeerTrusted = server.isTrusted(this.peerIp);
+    }
+    this.clientIp = this.isPeerTrusted ? clientIpFrom(head.headers, this.peerIp, server.isTrusted) : this.peerIp;
+    if (ctx.bus.hasSubscribers(RequestReceived)) {
+      ctx.bus.publish(RequestReceived.make({ connId: this.connId, requestId: this.requestId, method: head.method, target: head.target, host: head.host }));
+    }
+
+    if (head.targetForm === 'authority') return this.respondError(501, 'bad-request', 'CONNECT is not served by a reverse proxy', true);
+    if (server.maxHops > 0 && viaHops(head.headers) >= server.maxHops) {
+      return this.respondError(508, 'loop-detected', `request has passed this proxy ${server.maxHops} times`, true);
+    }
+
+    // Route on the normalized path; an ambiguous one is refused unless the route it reaches opts in.
+    const normalized = head.targetForm === 'asterisk' ? null : normalizePath(head.path);
+    let route: CompiledRoute | undefined;
+    if (normalized === null || normalized.ok) {
+      this.path = normalized === null ? '*' : normalized.path;
+      route = snap.routes.match(this.factsFor(head, this.path), this.matchCache);
+    } else {
+      this.path = head.path;
+      route = snap.routes.match(this.factsFor(head, this.path), this.matchCache);
+      if (route === undefined || !route.allowAmbiguousPath) return this.respondError(400, 'bad-request', normalized.reason, true);
+    }
+    if (route === undefined) return this.respondLocalStatus(404, 'no-route', 'no route matches');
+    this.route = route;
+    if (ctx.bus.hasSubscribers(RouteMatched)) ctx.bus.publish(RouteMatched.make({ requestId: this.requestId, route: route.name, action: route.kind }));
+    if (route.timeoutMs !== undefined) this.routeDeadline = this.tStart + route.timeoutMs;
+
+    switch (route.kind) {
+      case 'respond':
+        return this.respondStatic(route.respond.status, route.respond.headers, route.respond.body);
+      case 'redirect':
+        return this.respondStatic(route.redirect.status, ['location', route.redirect.render(this.factsFor(head, this.path))], EMPTY);
+      case 'script':
+        return this.respondError(503, 'no-target', 'script routes are not available yet', false);
+      case 'forward':
+        return this.forwardTo(head, route, route.forward.pick());
+      case 'forwardDynamic':
+        return this.forwardDynamic(head, route);
+    }
+  }
+
+  private factsFor(head: RequestHead, path: string): RequestFacts {
+    return {
+      listener: this.ctx.name,
+      method: head.method,
+      host: head.hostname,
+      port: head.port ?? undefined,
+      path,
+      rawQuery: head.query ?? '',
+      headers: head.headers,
+      sourceIp: this.clientIp,
+      scheme: this.ctx.scheme,
+    };
+  }
+
+  private forwardTo(head: RequestHead, route: CompiledRoute, upstreamName: string): void {
+    const upstream = this.snap.upstreams.get(upstreamName);
+    const target = upstream?.pick();
+    this.upstreamName = upstreamName;
+    if (upstream === undefined || target === undefined) {
+      return this.respondError(503, 'no-target', `no available target in upstream "${upstreamName}"`, false);
+    }
+    this.targetAddress = target.address;
+    this.upstreamOrigins = upstream.origins;
+    this.timeouts = upstream.timeouts;
+    if (this.ctx.bus.hasSubscribers(TargetPicked)) {
+      this.ctx.bus.publish(TargetPicked.make({ requestId: this.requestId, upstream: upstreamName, target: target.address }));
+    }
+    this.startForwarding(head, route, target.pool, route.preserveHost ? head.host : target.hostHeader);
+  }
+
+  private forwardDynamic(head: RequestHead, route: CompiledRoute & { kind: 'forwardDynamic' }): void {
+    const dynamic = route.forwardDynamic;
+    const resolved = dynamic.resolve(head.hostname);
+    if (!resolved.ok) return this.respondError(403 as never, 'no-target', `dynamic upstream refused: ${resolved.reason}`, false);
+    const timeouts: UpstreamTimeouts = dynamicTimeouts(dynamic.timeouts);
+    const pool = this.snap.dynamic.poolFor(resolved.key, resolved.host, resolved.port, resolved.scheme, dynamic.tls?.verify ?? true, dynamic.tls?.ca, timeouts);
+    this.upstreamName = resolved.key;
+    this.targetAddress = `${resolved.host}:${resolved.port}`;
+    this.upstreamOrigins = [resolved.key];
+    this.timeouts = timeouts;
+    const isDefaultPort = resolved.port === (resolved.scheme === 'https' ? 443 : 80);
+    this.startForwarding(head, route, pool, isDefaultPort ? resolved.host : `${resolved.host}:${resolved.port}`);
+  }
+
+  /** Checks the body limit, writes the upstream head afresh, and asks the pool for a connection. */
+  private startForwarding(head: RequestHead, route: CompiledRoute, pool: TargetPool, hostHeader: string): void {
+    const server = this.snap.server;
+    this.maxBodyBytes = route.maxBodySize ?? server.maxBodyBytes;
+    const framing = head.framing;
+    if (framing.kind === 'length') {
+      if (framing.length > this.maxBodyBytes) return this.respondError(413, 'body-too-large', `body of ${framing.length} bytes over ${this.maxBodyBytes}`, true);
+      this.reqRemaining = framing.length;
+    } else if (framing.kind === 'chunked') {
+      this.reqChunked = true;
+    }
+    const fields = buildUpstreamFields(head, server, {
+      hostHeader,
+      peerIp: this.peerIp,
+      isPeerTrusted: this.isPeerTrusted,
+      clientIp: this.clientIp,
+      scheme: this.ctx.scheme,
+      requestId: this.requestId,
+      hasRequestId: headerValue(head.headers, server.requestIdHeader) !== undefined,
+    });
+    const path = route.rewritePath(this.path);
+    const target = head.query === null ? path : `${path}?${head.query}`;
+    // Upstream always speaks HTTP/1.1; a 1.0 client's body has a length or none.
+    const upstreamHead = writeRequestHead(head.method, target, 1, fields, framing.kind === 'length' ? framingLength(framing.length) : framing);
+    if (upstreamHead === null) return this.respondError(400, 'bad-request', 'request cannot be written upstream', true);
+    this.upstreamHead = upstreamHead;
+    this.pool = pool;
+    this.reqState = REQ_WAIT_UPSTREAM;
+    this.socket.pause();
+    this.tConnectStart = this.ctx.sweeper.time();
+    pool.acquire(this);
+  }
+
+  // =============================================================================================
+  // Upstream connection acquired: send the head and the body
+  // =============================================================================================
+
+  onUpstreamReady(connection: UpstreamConnection, isReused: boolean): void {
+    if (this.reqState !== REQ_WAIT_UPSTREAM) {
+      // The client went away while we waited: hand the connection straight back.
+      this.pool?.release(connection, true);
+      return;
+    }
+    connection.user = this;
+    this.upstream = connection;
+    this.isReused = isReused;
+    this.connectMs = isReused ? 0 : this.ctx.sweeper.time() - this.tConnectStart;
+    if (this.ctx.bus.hasSubscribers(UpstreamConnected)) {
+      this.ctx.bus.publish(UpstreamConnected.make({ requestId: this.requestId, target: this.targetAddress ?? '', isReused, connectMs: this.connectMs }));
+    }
+    this.respState = RESP_HEAD;
+    const socket = connection.socket;
+    socket.cork();
+    socket.write(this.upstreamHead as Buffer);
+    const framing = (this.head as RequestHead).framing;
+    if (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0)) {
+      this.requestSent();
+    } else {
+      this.reqState = REQ_BODY;
+      this.drainPendingBody();
+    }
+    socket.uncork();
+    if (this.reqState === REQ_BODY || this.reqState === REQ_SENT) this.resumeClient();
+  }
+
+  onUpstreamFailed(error: Error): void {
+    if (this.reqState !== REQ_WAIT_UPSTREAM) return;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ETIMEDOUT') return this.respondError(504, 'upstream-timeout', `connect to ${this.targetAddress ?? '?'} timed out`, false);
+    this.respondError(502, 'upstream-refused', `connect to ${this.targetAddress ?? '?'} failed: ${code ?? error.message}`, false);
+  }
+
+  private drainPendingBody(): void {
+    if (this.pending === null) return;
+    const buf = this.pending;
+    const start = this.pendingStart;
+    this.takePending();
+    this.forwardBody(buf, start);
+  }
+
+  /** Forwards body bytes from `buf` at `start`; bytes past the body end are the next request. */
+  private forwardBody(buf: Buffer, start: number): void {
+    const upstream = this.upstream as UpstreamConnection;
+    this.hasBodyStarted = true;
+    if (this.reqChunked) {
+      if (this.reqDecoder === undefined) this.reqDecoder = new ChunkedDecoder(new RequestBodySink(this));
+      const decoder = this.reqDecoder;
+      upstream.socket.cork();
+      const used = decoder.feed(buf, start, buf.length);
+      upstream.socket.uncork();
+      if (this.reqState === REQ_SENT && start + used < buf.length) this.keepLeftover(buf, start + used);
+      return;
+    }
+    const available = buf.length - start;
+    const n = available < this.reqRemaining ? available : this.reqRemaining;
+    this.reqRemaining -= n;
+    this.reqBodyBytes += n;
+    if (n > 0 && !upstream.socket.write(start === 0 && n === buf.length ? buf : buf.subarray(start, start + n))) this.socket.pause();
+    if (this.reqRemaining === 0) {
+      this.requestSent();
+      if (start + n < buf.length) this.keepLeftover(buf, start + n);
+    }
+  }
+
+  private keepLeftover(buf: Buffer, from: number): void {
+    this.exchangeBytesIn -= buf.length - from;
+    this.pending = buf;
+    this.pendingStart = from;
+  }
+
+  /** @internal chunked request data, decoded; re-framed as one chunk. */
+  forwardRequestChunk(chunk: Buffer): void {
+    this.reqBodyBytes += chunk.length;
+    if (this.reqBodyBytes > this.maxBodyBytes) {
+      this.failRequestBody('ERR_HTTP_BODY_TOO_LARGE' as HttpErrorCode, `chunked body over ${this.maxBodyBytes} bytes`);
+      return;
+    }
+    const socket = (this.upstream as UpstreamConnection).socket;
+    socket.write(encodeChunkHeader(chunk.length));
+    socket.write(chunk);
+    if (!socket.write(CHUNK_DATA_END)) this.socket.pause();
+  }
+
+  /** @internal the chunked request ended; trailers are dropped with the chunked coding (RFC 9110 §6.5.1). */
+  endChunkedRequest(): void {
+    (this.upstream as UpstreamConnection).socket.write(LAST_CHUNK);
+    this.reqDecoder?.reset();
+    this.requestSent();
+  }
+
+  /** @internal broken chunked framing from the client, or a body over its limit. */
+  failRequestBody(code: HttpErrorCode, reason: string): void {
+    const isTooLarge = code === ('ERR_HTTP_BODY_TOO_LARGE' as HttpErrorCode);
+    this.discardUpstream();
+    this.respondError(isTooLarge ? 413 : 400, isTooLarge ? 'body-too-large' : 'bad-request', reason, true);
+  }
+
+  private requestSent(): void {
+    this.reqState = REQ_SENT;
+    this.tSent = this.ctx.sweeper.time();
+    if (this.respState === RESP_HEAD) this.armExchangeDeadline(D_RESPONSE_HEAD, (this.timeouts as UpstreamTimeouts).responseHeadMs);
+    else if (this.respState === RESP_DONE) this.finishExchange();
+  }
+
+  // =============================================================================================
+  // Upstream side: the response
+  // =============================================================================================
+
+  onUpstreamData(chunk: Buffer): void {
+    switch (this.respState) {
+      case RESP_HEAD:
+        this.readResponseHead(chunk);
+        return;
+      case RESP_BODY_LENGTH:
+        this.relayLength(chunk, 0);
+        return;
+      case RESP_BODY_CHUNKED:
+        this.feedResponseDecoder(chunk, 0);
+        return;
+      case RESP_BODY_UNTIL_CLOSE:
+        this.relayResponseChunk(chunk);
+        return;
+      default:
+        // Bytes after a complete response: the upstream broke framing; never reuse it.
+        this.isUpstreamReusable = false;
+        this.upstream?.destroy();
+    }
+  }
+
+  private readResponseHead(chunk: Buffer): void {
+    let buf: Buffer;
+    if (this.respBuf === null) buf = chunk;
+    else buf = Buffer.concat([this.respBuf, chunk]);
+    let start = 0;
+    for (;;) {
+      const result = parseResponseHead(buf, start, buf.length, this.snap.server.responseHeadLimits, (this.head as RequestHead).method);
+      if (result.kind === 'incomplete') {
+        this.respBuf = start === 0 ? buf : buf.subarray(start);
+        return;
+      }
+      if (result.kind === 'error') return this.failUpstream('upstream-bad-response', `bad response head: ${result.reason}`);
+      const head = result.head;
+      start += result.consumed;
+      if (head.status < 200) {
+        if (head.status === 101) return this.failUpstream('upstream-bad-response', 'upstream switched protocols without being asked');
+        // Interim responses go to HTTP/1.1 clients as they are (RFC 9110 §15.2).
+        if ((this.head as RequestHead).versionMinor === 1) this.writeInterim(head);
+        continue;
+      }
+      this.respBuf = null;
+      this.startResponse(head);
+      if (start < buf.length && this.respState !== RESP_DONE) {
+        if (this.respState === RESP_BODY_LENGTH) this.relayLength(buf, start);
+        else if (this.respState === RESP_BODY_CHUNKED) this.feedResponseDecoder(buf, start);
+        else if (this.respState === RESP_BODY_UNTIL_CLOSE) this.relayResponseChunk(buf.subarray(start));
+      } else if (start < buf.length) {
+        // Bytes after a body-less response: never reuse the connection.
+        this.isUpstreamReusable = false;
+      }
+      return;
+    }
+  }
+
+  private writeInterim(head: ResponseHead): void {
+    const out = writeResponseHead(head.status, head.reason, 1, head.headers.length === 0 ? head.headers : stripHopByHopForInterim(head), FRAMING_NONE);
+    if (out !== null) this.writeClient(out);
+  }
+
+  private startResponse(head: ResponseHead): void {
+    const request = this.head as RequestHead;
+    const route = this.route as CompiledRoute;
+    this.respHead = head;
+    this.status = head.status;
+    this.headerMs = this.ctx.sweeper.time() - this.tSent;
+    this.disarmDeadline();
+    if (this.ctx.bus.hasSubscribers(ResponseStarted)) {
+      this.ctx.bus.publish(ResponseStarted.make({ requestId: this.requestId, status: head.status, upstreamHeaderMs: this.headerMs }));
+    }
+    const isHttp11 = request.versionMinor === 1;
+    const framing = head.framing;
+    let clientFraming: ResponseFraming;
+    switch (framing.kind) {
+      case 'length':
+        clientFraming = framing;
+        this.respRemaining = framing.length;
+        this.respState = framing.length === 0 ? RESP_DONE : RESP_BODY_LENGTH;
+        break;
+      case 'chunked':
+        this.isClientChunked = isHttp11;
+        clientFraming = isHttp11 ? FRAMING_CHUNKED : FRAMING_UNTIL_CLOSE;
+        if (!isHttp11) this.isClientKeepAlive = false;
+        this.respState = RESP_BODY_CHUNKED;
+        break;
+      case 'until-close':
+        // Re-chunk for HTTP/1.1 clients so their connection survives the upstream's close.
+        this.isClientChunked = isHttp11;
+        clientFraming = isHttp11 ? FRAMING_CHUNKED : FRAMING_UNTIL_CLOSE;
+        if (!isHttp11) this.isClientKeepAlive = false;
+        this.respState = RESP_BODY_UNTIL_CLOSE;
+        break;
+      default:
+        // No body: HEAD, 204, 304. Content-Length stays as metadata for HEAD and 304.
+        clientFraming = head.contentLength >= 0 && head.status !== 204 ? framingLength(head.contentLength) : FRAMING_NONE;
+        this.respState = RESP_DONE;
+    }
+    this.isUpstreamReusable = head.keepAlive && framing.kind !== 'until-close';
+    if (this.reqState !== REQ_SENT) {
+      // The upstream answered before it had the whole body: finish this exchange, then close.
+      this.isClientKeepAlive = false;
+      this.isUpstreamReusable = false;
+    }
+    const fields = buildClientFields(head, {
+      route,
+      upstreamOrigins: this.upstreamOrigins,
+      clientOrigin: clientOriginOf(this.ctx.scheme, request.hostname || '127.0.0.1', request.port ?? this.ctx.localPort),
+      isViaEnabled: this.snap.server.via,
+      requestIdHeader: this.snap.server.requestIdHeader,
+      requestId: this.requestId,
+      connection: !this.isClientKeepAlive ? 'close' : isHttp11 ? undefined : 'keep-alive',
+    });
+    const out = writeResponseHead(head.status, head.reason, isHttp11 ? 1 : 0, fields, clientFraming);
+    if (out === null) return this.failUpstream('upstream-bad-response', 'response head cannot be written to the client');
+    this.writeClient(out);
+    if (this.respState === RESP_DONE) this.responseDone();
+    else this.armExchangeDeadline(D_IDLE, (this.timeouts as UpstreamTimeouts).idleMs);
+  }
+
+  private relayLength(buf: Buffer, start: number): void {
+    const available = buf.length - start;
+    const n = available < this.respRemaining ? available : this.respRemaining;
+    this.respRemaining -= n;
+    this.writeClient(start === 0 && n === buf.length ? buf : buf.subarray(start, start + n));
+    if (this.respRemaining === 0) {
+      if (start + n < buf.length) this.isUpstreamReusable = false;
+      this.responseDone();
+    } else {
+      this.armExchangeDeadline(D_IDLE, (this.timeouts as UpstreamTimeouts).idleMs);
+    }
+  }
+
+  private feedResponseDecoder(buf: Buffer, start: number): void {
+    if (this.respDecoder === undefined) this.respDecoder = new ChunkedDecoder(new ResponseBodySink(this));
+    this.socket.cork();
+    const used = this.respDecoder.feed(buf, start, buf.length);
+    this.socket.uncork();
+    if (this.respState === RESP_DONE && start + used < buf.length) this.isUpstreamReusable = false;
+    if (this.respState !== RESP_DONE) this.armExchangeDeadline(D_IDLE, (this.timeouts as UpstreamTimeouts).idleMs);
+  }
+
+  /** @internal a piece of response body for the client, chunked again if the client gets chunks. */
+  relayResponseChunk(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.isClientChunked) {
+      this.writeClient(encodeChunkHeader(chunk.length));
+      this.writeClient(chunk);
+      this.writeClient(CHUNK_DATA_END);
+    } else {
+      this.writeClient(chunk);
+    }
+  }
+
+  /** @internal the chunked response ended. */
+  endChunkedResponse(): void {
+    if (this.isClientChunked) this.writeClient(LAST_CHUNK);
+    this.respDecoder?.reset();
+    this.responseDone();
+  }
+
+  onUpstreamEnd(): void {
+    if (this.upstream === undefined) return;
+    if (this.respState === RESP_BODY_UNTIL_CLOSE) {
+      if (this.isClientChunked) this.writeClient(LAST_CHUNK);
+      this.isUpstreamReusable = false;
+      this.responseDone();
+      return;
+    }
+    if (this.respState === RESP_DONE) return;
+    this.upstreamBroke('upstream closed the connection');
+  }
+
+  onUpstreamError(error: Error): void {
+    if (this.respState === RESP_DONE || this.upstream === undefined) return;
+    this.upstreamBroke(`upstream error: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
+  }
+
+  /** A connection that dies before any response byte may be retried once on a fresh one, when safe. */
+  private upstreamBroke(reason: string): void {
+    const canRetry =
+      this.respState === RESP_HEAD &&
+      this.respBuf === null &&
+      this.isReused &&
+      !this.hasRetried &&
+      (this.reqBodyBytes === 0 || isIdempotent((this.head as RequestHead).method)) &&
+      !this.hasBodyStarted;
+    if (canRetry) {
+      // A pooled keep-alive connection the origin had already closed: nothing was processed.
+      this.hasRetried = true;
+      this.discardUpstream();
+      this.respState = RESP_NONE;
+      this.reqState = REQ_WAIT_UPSTREAM;
+      this.tConnectStart = this.ctx.sweeper.time();
+      (this.pool as TargetPool).acquire(this);
+      return;
+    }
+    this.failUpstream('upstream-reset', reason);
+  }
+
+  /** @internal the upstream broke the exchange: 502 if the client has seen nothing yet, else cut. */
+  failUpstream(termination: Termination, reason: string): void {
+    this.discardUpstream();
+    if (this.respState === RESP_HEAD || this.respState === RESP_NONE) {
+      this.respondError(termination === 'upstream-timeout' || termination === 'route-timeout' ? 504 : 502, termination, reason, true);
+      return;
+    }
+    this.termination = termination;
+    this.isClientKeepAlive = false;
+    this.publishFailure(this.status, termination, reason);
+    this.completeRequest();
+    this.socket.destroy();
+  }
+
+  onUpstreamDrain(): void {
+    if (this.reqState === REQ_BODY) this.resumeClient();
+  }
+
+  private onClientDrain(): void {
+    if (this.upstream !== undefined && this.respState !== RESP_DONE) this.upstream.socket.resume();
+  }
+
+  private responseDone(): void {
+    this.respState = RESP_DONE;
+    if (this.reqState === REQ_SENT || !this.isClientKeepAlive) this.finishExchange();
+  }
+
+  private discardUpstream(): void {
+    const upstream = this.upstream;
+    if (upstream === undefined) {
+      if (this.reqState === REQ_WAIT_UPSTREAM) this.pool?.cancel(this);
+      return;
+    }
+    this.upstream = undefined;
+    (this.pool as TargetPool).release(upstream, false);
+  }
+
+  // =============================================================================================
+  // Local answers and completion
+  // =============================================================================================
+
+  private respondStatic(status: number, headers: readonly string[], body: Buffer): void {
+    const head = this.head as RequestHead;
+    const fields = headers.slice();
+    fields.push(this.snap.server.requestIdHeader, this.requestId);
+    if (!this.isClientKeepAlive) fields.push('Connection', 'close');
+    else if (head.versionMinor === 0) fields.push('Connection', 'keep-alive');
+    const out = writeResponseHead(status, undefined, head.versionMinor, fields, framingLength(body.length));
+    this.answerLocally(status, 'local-response', out === null ? errorResponse(500) : out, head.method === 'HEAD' ? EMPTY : body);
+  }
+
+  private respondLocalStatus(status: number, termination: Termination, reason: string): void {
+    const body = Buffer.from(`${status} ${reason}\n`, 'latin1');
+    this.publishFailure(status, termination, reason);
+    const head = this.head as RequestHead;
+    const fields = ['content-type', 'text/plain; charset=utf-8', this.snap.server.requestIdHeader, this.requestId];
+    if (!this.isClientKeepAlive) fields.push('Connection', 'close');
+    const out = writeResponseHead(status, undefined, head.versionMinor, fields, framingLength(body.length)) as Buffer;
+    this.answerLocally(status, termination, out, head.method === 'HEAD' ? EMPTY : body);
+  }
+
+  /** An error answer with `Connection: close` when `mustClose` (framing can no longer be trusted). */
+  private respondError(status: number, termination: Termination, reason: string, mustClose: boolean): void {
+    if (mustClose) this.isClientKeepAlive = false;
+    if (!this.isClientKeepAlive) {
+      this.publishFailure(status, termination, reason);
+      this.answerLocally(status, termination, errorResponse(status, this.requestId || undefined, this.snap?.server.requestIdHeader ?? 'x-request-id'), EMPTY);
+      return;
+    }
+    this.respondLocalStatus(status, termination, reason);
+  }
+
+  private answerLocally(status: number, termination: Termination, head: Buffer, body: Buffer): void {
+    if (this.upstream !== undefined || this.reqState === REQ_WAIT_UPSTREAM) this.discardUpstream();
+    this.status = status;
+    this.termination = termination;
+    // A request body we did not read leaves the connection's framing unknown: close after.
+    if (this.reqState === REQ_HEAD && this.head !== undefined && this.head.framing.kind !== 'none' && !(this.head.framing.kind === 'length' && this.head.framing.length === 0)) {
+      this.isClientKeepAlive = false;
+    }
+    if (this.reqState === REQ_WAIT_UPSTREAM || this.reqState === REQ_BODY) this.isClientKeepAlive = false;
+    this.reqState = REQ_LOCAL;
+    this.respState = RESP_DONE;
+    this.socket.cork();
+    this.writeClient(head);
+    if (body.length > 0) this.writeClient(body);
+    this.socket.uncork();
+    this.finishExchange();
+  }
+
+  private publishFailure(status: number, termination: Termination, reason: string): void {
+    if (!this.ctx.bus.hasSubscribers(ProxyErrorResponse)) return;
+    this.ctx.bus.publish(
+      ProxyErrorResponse.make({
+        requestId: this.requestId,
+        status,
+        termination,
+        reason,
+        ...(this.route === undefined ? {} : { route: this.route.name }),
+        ...(this.targetAddress === undefined ? {} : { targetAddress: this.targetAddress }),
+      }),
+    );
+  }
+
+  /** Both directions are done: report, hand back the upstream, then the next request or close. */
+  private finishExchange(): void {
+    const upstream = this.upstream;
+    if (upstream !== undefined) {
+      this.upstream = undefined;
+      (this.pool as TargetPool).release(upstream, this.isUpstreamReusable && this.reqState === REQ_SENT);
+    }
+    this.completeRequest();
+    if (!this.isClientKeepAlive || this.socket.destroyed) {
+      this.reqState = REQ_CLOSED;
+      this.closeCause = this.closeCause === 'client-closed' ? 'response-close' : this.closeCause;
+      this.socket.end();
+      return;
+    }
+    this.reqState = REQ_HEAD;
+    this.head = undefined;
+    this.route = undefined;
+    this.resumeClient();
+    if (this.pending !== null) {
+      this.armClientDeadline(D_HEAD, this.snap.server.headTimeoutMs);
+      this.processPending();
+    } else {
+      this.armClientDeadline(D_KEEP_ALIVE, this.snap.server.keepAliveIdleMs);
+    }
+  }
+
+  private completeRequest(): void {
+    const status = this.status;
+    const counters = this.ctx.counters;
+    if (status >= 500) counters.responses5xx++;
+    else if (status >= 400) counters.responses4xx++;
+    else if (status >= 300) counters.responses3xx++;
+    else counters.responses2xx++;
+    if (!this.ctx.bus.hasSubscribers(RequestCompleted)) return;
+    const head = this.head;
+    const userAgent = head === undefined ? undefined : headerValue(head.headers, 'user-agent');
+    const referer = head === undefined ? undefined : headerValue(head.headers, 'referer');
+    this.ctx.bus.publish(
+      RequestCompleted.make({
+        connId: this.connId,
+        requestId: this.requestId,
+        listener: this.ctx.name,
+        clientAddress: this.clientIp || this.peerIp,
+        clientPort: this.peerPort,
+        method: head?.method ?? '-',
+        target: head?.target ?? '-',
+        httpVersion: head === undefined ? '1.1' : head.versionMinor === 1 ? '1.1' : '1.0',
+        host: head?.host ?? '',
+        status,
+        bytesIn: this.exchangeBytesIn,
+        bytesOut: this.exchangeBytesOut,
+        ...(this.route === undefined ? {} : { route: this.route.name }),
+        ...(this.upstreamName === undefined ? {} : { upstream: this.upstreamName }),
+        ...(this.targetAddress === undefined ? {} : { targetAddress: this.targetAddress }),
+        upstreamConnectMs: this.connectMs,
+        upstreamHeaderMs: this.headerMs,
+        totalMs: this.ctx.sweeper.time() - this.tStart,
+        termination: this.termination,
+        ...(userAgent === undefined ? {} : { userAgent }),
+        ...(referer === undefined ? {} : { referer }),
+        startedAt: this.startedAt,
+      }),
+    );
+  }
+
+  private writeClient(buf: Buffer): void {
+    this.exchangeBytesOut += buf.length;
+    this.connBytesOut += buf.length;
+    this.ctx.counters.bytesOut += buf.length;
+    if (!this.socket.write(buf) && this.upstream !== undefined) this.upstream.socket.pause();
+  }
+
+  private resumeClient(): void {
+    this.isPausedForPending = false;
+    this.socket.resume();
+  }
+
+  // =============================================================================================
+  // Deadlines and the end of the connection
+  // =============================================================================================
+
+  private armClientDeadline(kind: number, ms: number): void {
+    this.deadlineKind = kind;
+    this.deadline = this.ctx.sweeper.time() + ms;
+  }
+
+  /** Arms a phase deadline, capped by the route's total budget. */
+  private armExchangeDeadline(kind: number, ms: number): void {
+    const at = this.ctx.sweeper.now + ms;
+    if (this.routeDeadline !== 0 && this.routeDeadline < at) {
+      this.deadlineKind = D_ROUTE;
+      this.deadline = this.routeDeadline;
+    } else {
+      this.deadlineKind = kind;
+      this.deadline = at;
+    }
+  }
+
+  private disarmDeadline(): void {
+    if (this.routeDeadline !== 0) {
+      this.deadlineKind = D_ROUTE;
+      this.deadline = this.routeDeadline;
+    } else {
+      this.deadlineKind = 0;
+      this.deadline = 0;
+    }
+  }
+
+  onDeadline(): void {
+    switch (this.deadlineKind) {
+      case D_HEAD:
+        if (this.reqState !== REQ_HEAD) return;
+        this.closeCause = 'head-timeout';
+        this.beginExchangeFor(undefined);
+        this.exchangeBytesIn = this.pendingBytes();
+        this.takePending();
+        this.respondError(408, 'head-timeout', 'request head not received in time', true);
+        return;
+      case D_KEEP_ALIVE:
+        if (this.reqState !== REQ_HEAD) return;
+        this.closeCause = 'keep-alive-timeout';
+        this.socket.end();
+        return;
+      case D_RESPONSE_HEAD:
+        this.failUpstream('upstream-timeout', `no response head within ${(this.timeouts as UpstreamTimeouts).responseHeadMs} ms`);
+        return;
+      case D_IDLE:
+        this.failUpstream('upstream-timeout', `upstream idle for ${(this.timeouts as UpstreamTimeouts).idleMs} ms`);
+        return;
+      case D_ROUTE:
+        this.failUpstream('route-timeout', `route "${this.route?.name ?? ''}" took longer than its total timeout`);
+        return;
+    }
+  }
+
+  private onClientEnd(): void {
+    // A half-close after a complete request still gets its answer; otherwise we are done.
+    if (this.reqState === REQ_HEAD && this.pending === null) this.socket.end();
+    else if (this.reqState === REQ_SENT || this.reqState === REQ_LOCAL) this.isClientKeepAlive = false;
+    else this.abortExchange();
+  }
+
+  private onClientError(): void {
+    this.closeCause = 'socket-error';
+  }
+
+  private onClientClose(): void {
+    if (this.reqState !== REQ_HEAD && this.reqState !== REQ_CLOSED && this.reqState !== REQ_LOCAL) this.abortExchange();
+    this.reqState = REQ_CLOSED;
+    this.ctx.sweeper.remove(this);
+    this.ctx.connections.delete(this);
+    this.ctx.counters.connectionsOpen--;
+    if (this.ctx.bus.hasSubscribers(ConnClosed)) {
+      this.ctx.bus.publish(
+        ConnClosed.make({
+          connId: this.connId,
+          listener: this.ctx.name,
+          requests: this.requestCount,
+          bytesIn: this.connBytesIn,
+          bytesOut: this.connBytesOut,
+          durationMs: this.ctx.sweeper.time() - this.openedAt,
+          cause: this.closeCause,
+        }),
+      );
+    }
+  }
+
+  /** The client left mid-exchange: drop the upstream connection, it is in an unknown state. */
+  private abortExchange(): void {
+    if (this.reqState === REQ_CLOSED) return;
+    this.discardUpstream();
+    this.termination = 'client-aborted';
+    if (this.status === 0) this.status = 499;
+    this.reqState = REQ_CLOSED;
+    this.completeRequest();
+    this.socket.destroy();
+  }
+}
+
+const EMPTY_ORIGINS: readonly string[] = Object.freeze([]);
+
+function isIdempotent(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'PUT' || method === 'DELETE' || method === 'TRACE';
+}
+
+/** `::ffff:1.2.3.4` from a dual-stack socket is the IPv4 client 1.2.3.4. */
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.indexOf('.') > 0 ? ip.slice(7) : ip;
+}
+
+function stripHopByHopForInterim(head: ResponseHead): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < head.headers.length; i += 2) {
+    const name = (head.headers[i] as string).toLowerCase();
+    if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding' || name === 'upgrade' || name === 'content-length') continue;
+    out.push(head.headers[i] as string, head.headers[i + 1] as string);
+  }
+  return out;
+}
+
+function dynamicTimeouts(t: { connect: number; responseHead: number; idle: number }): UpstreamTimeouts {
+  return { connectMs: t.connect, responseHeadMs: t.responseHead, idleMs: t.idle };
+}

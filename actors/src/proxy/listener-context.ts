@@ -1,0 +1,38 @@
+// What every connection of one listener shares: the live snapshot, the bus, the sweeper, counters.
+import type { Bus, Clock, Snapshot } from '@switchyard/core';
+import type { DeadlineSweeper } from './deadline-sweeper.js';
+import type { ProxySnapshot } from './proxy-snapshot.js';
+
+/** Plain counters the data plane bumps; a stats tick reads them. */
+export interface ListenerCounters {
+  connectionsOpened: number;
+  connectionsOpen: number;
+  requests: number;
+  responses2xx: number;
+  responses3xx: number;
+  responses4xx: number;
+  responses5xx: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export function newCounters(): ListenerCounters {
+  return { connectionsOpened: 0, connectionsOpen: 0, requests: 0, responses2xx: 0, responses3xx: 0, responses4xx: 0, responses5xx: 0, bytesIn: 0, bytesOut: 0 };
+}
+
+export interface ListenerContext {
+  readonly name: string;
+  readonly scheme: 'http' | 'https';
+  /** The local port, for the client-facing origin when the Host has none. */
+  localPort: number;
+  readonly snapshot: Snapshot<ProxySnapshot>;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly sweeper: DeadlineSweeper;
+  readonly counters: ListenerCounters;
+  nextConnId(): number;
+  nextRequestId(): string;
+  /** Live connections, so a shutdown can close idle ones and wait for busy ones. */
+  readonly connections: Set<{ closeIfIdle(): boolean; destroy(): void }>;
+  isShuttingDown: boolean;
+}
