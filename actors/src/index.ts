@@ -4,3 +4,5 @@ export * from './router/index.js';
 export { startProxyNode, ConfigNotAppliedError, type ProxyNode, type ProxyNodeOptions, type BoundListener } from './node/proxy-node.js';
 export type { ApplyProblem } from './node/proxy.actor.js';
 export type { ListenerCounters } from './proxy/listener-context.js';
+export * from './observers/index.js';
+export { unsupportedFeatures } from './node/unsupported-features.js';

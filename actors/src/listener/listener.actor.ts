@@ -78,7 +78,7 @@ export const listener = defineActor<ListenerState, In, ListenerArgs>({
         const reply = ctx.deferReply(DrainListener);
         if (reply === undefined) return;
         ctx.pipeToSelf(
-          drain(state, message.graceMs, ctx.clock),
+          drain(state, message.graceMs),
           (cut) => DrainSettled.make({ cut, reply }),
           () => DrainSettled.make({ cut: -1, reply }),
         );
@@ -91,7 +91,7 @@ export const listener = defineActor<ListenerState, In, ListenerArgs>({
     }
   },
   async stopped(state) {
-    if (state.server.listening) await drain(state, 0, undefined);
+    if (state.server.listening) await drain(state, 0);
   },
 });
 
@@ -111,17 +111,15 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
  * close after it, as `isShuttingDown` is set), and cuts what is left after `graceMs`.
  * Resolves with the number of connections it had to cut.
  */
-async function drain(state: ListenerState, graceMs: number, clock: { setTimer(ms: number, fn: () => void): { cancel(): void } } | undefined): Promise<number> {
+async function drain(state: ListenerState, graceMs: number): Promise<number> {
   const { server, context } = state;
   context.isShuttingDown = true;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const connection of [...context.connections]) connection.closeIfIdle();
   const deadline = Date.now() + graceMs;
   while (context.connections.size > 0 && Date.now() < deadline) {
-    await new Promise<void>((resolve) => {
-      const timer = clock?.setTimer(25, resolve);
-      if (timer === undefined) setTimeout(resolve, 25);
-    });
+    // A real, ref'd timer on purpose: a process shutting down must stay alive until its drain ends.
+    await new Promise<void>((resolve) => setTimeout(resolve, 25));
     for (const connection of [...context.connections]) connection.closeIfIdle();
   }
   const cut = context.connections.size;

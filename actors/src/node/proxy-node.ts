@@ -8,6 +8,8 @@ import type { ListenerCounters } from '../proxy/listener-context.js';
 
 export interface ProxyNodeOptions {
   logger?: Logger;
+  /** A bus to use, so subscribers (access log, event streams) are in place before the first connection. */
+  bus?: Bus;
   clock?: Clock;
   nodeName?: string;
 }
@@ -50,7 +52,11 @@ export interface ProxyNode {
 export async function startProxyNode(config: Readonly<Config>, options: ProxyNodeOptions = {}): Promise<ProxyNode> {
   const logger = options.logger ?? silentLogger;
   const name = options.nodeName ?? 'switchyard';
-  const system = createActorSystem({ name, ...(options.clock === undefined ? {} : { clock: options.clock }) });
+  const system = createActorSystem({
+    name,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.bus === undefined ? {} : { bus: options.bus }),
+  });
   const sweeper = new DeadlineSweeper(system.clock);
   const snapshot = new Snapshot<ProxySnapshot | undefined>('proxy', undefined);
   const prefix = nextId().split('-')[0] as string;

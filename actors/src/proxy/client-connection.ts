@@ -396,7 +396,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private forwardDynamic(head: RequestHead, route: CompiledRoute & { kind: 'forwardDynamic' }): void {
     const dynamic = route.forwardDynamic;
     const resolved = dynamic.resolve(head.hostname);
-    if (!resolved.ok) return this.respondError(403 as never, 'no-target', `dynamic upstream refused: ${resolved.reason}`, false);
+    if (!resolved.ok) return this.respondError(403, 'no-target', `dynamic upstream refused: ${resolved.reason}`, false);
     const timeouts: UpstreamTimeouts = dynamicTimeouts(dynamic.timeouts);
     const pool = this.snap.dynamic.poolFor(resolved.key, resolved.host, resolved.port, resolved.scheme, dynamic.tls?.verify ?? true, dynamic.tls?.ca, timeouts);
     this.upstreamName = resolved.key;
@@ -558,7 +558,10 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   onUpstreamData(chunk: Buffer): void {
     switch (this.respState) {
       case RESP_HEAD:
+        // Head and first body bytes leave in one writev.
+        this.socket.cork();
         this.readResponseHead(chunk);
+        this.socket.uncork();
         return;
       case RESP_BODY_LENGTH:
         this.relayLength(chunk, 0);

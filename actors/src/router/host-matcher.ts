@@ -25,7 +25,14 @@ export class HostMatcher implements RequestMatcher {
     this.exactList = exact.size <= 8 ? [...exact] : [];
     this.exactSet = exact.size > 8 ? exact : undefined;
     this.suffixes = [...suffixes];
+    this.exactNames = [...exact];
+    this.hasWildcards = suffixes.size > 0;
   }
+
+  /** The exact (non-wildcard) names, lower-cased; the route table indexes routes by them. */
+  readonly exactNames: readonly string[];
+  /** Whether some pattern is a `*.suffix` wildcard. */
+  readonly hasWildcards: boolean;
 
   matches(facts: RequestFacts, _cache: MatchCache): boolean {
     return this.matchesHost(facts.host);

@@ -18,7 +18,8 @@ import type { MatchCache, RequestFacts, RequestMatcher } from './request-facts.j
 export class RouteConditions implements RequestMatcher {
   readonly matchesAll: boolean;
   private readonly method: MethodMatcher | null;
-  private readonly host: HostMatcher | null;
+  /** The host condition, or null; public so the route table can index routes by exact host. */
+  readonly host: HostMatcher | null;
   private readonly path: PathMatcher | null;
   private readonly pathPrefix: PathPrefixMatcher | null;
   private readonly pathRegex: PathRegexMatcher | null;

@@ -68,6 +68,42 @@ export type CompiledRoute = CompiledRouteBase &
     | (Omit<NoActions, 'script'> & { readonly kind: 'script'; readonly script: ScriptAction })
   );
 
+/** Above this many (host × route) entries the per-host index is not built; matching stays correct. */
+const MAX_HOST_INDEX_ENTRIES = 1_000_000;
+
+/**
+ * The routes one listener can reach, in match order, pre-filtered by host: `byHost` holds, for each
+ * exact host name some route names, the routes that can match that host (no host condition, or a
+ * host condition accepting it); `otherHosts` holds the routes that can match any other host (no host
+ * condition, or a wildcard). Every route still runs its own conditions, so the index only skips routes
+ * that cannot match. Without any exact host condition there is no index and no per-request lookup.
+ */
+class ListenerRoutes {
+  readonly byHost: ReadonlyMap<string, readonly CompiledRoute[]> | undefined;
+  readonly otherHosts: readonly CompiledRoute[];
+
+  constructor(routes: readonly CompiledRoute[]) {
+    const names = new Set<string>();
+    for (const r of routes) for (const name of r.conditions.host?.exactNames ?? []) names.add(name);
+    if (names.size === 0 || names.size * routes.length > MAX_HOST_INDEX_ENTRIES) {
+      this.byHost = undefined;
+      this.otherHosts = Object.freeze([...routes]);
+      return;
+    }
+    const byHost = new Map<string, readonly CompiledRoute[]>();
+    for (const name of names) {
+      byHost.set(name, Object.freeze(routes.filter((r) => r.conditions.host === null || r.conditions.host.matchesHost(name))));
+    }
+    this.byHost = byHost;
+    this.otherHosts = Object.freeze(routes.filter((r) => r.conditions.host === null || r.conditions.host.hasWildcards));
+  }
+
+  candidates(host: string): readonly CompiledRoute[] {
+    if (this.byHost === undefined) return this.otherHosts;
+    return this.byHost.get(host) ?? this.otherHosts;
+  }
+}
+
 /**
  * The compiled routes of one config: an immutable snapshot the router actor publishes and connection
  * code reads synchronously per request (ARCHITECTURE §2). Only two things in it change per request,
@@ -76,20 +112,20 @@ export type CompiledRoute = CompiledRouteBase &
 export class RouteTable {
   /** Every route in match order: priority ascending, ties in file order. */
   readonly routes: readonly CompiledRoute[];
-  private readonly byListener: ReadonlyMap<string, readonly CompiledRoute[]>;
+  private readonly byListener: ReadonlyMap<string, ListenerRoutes>;
   /** Routes without `listeners`, for a listener name the config does not know. */
-  private readonly unscoped: readonly CompiledRoute[];
+  private readonly unscoped: ListenerRoutes;
   private readonly byName: ReadonlyMap<string, CompiledRoute>;
   private readonly scratch = new MatchCache();
 
   constructor(routes: readonly CompiledRoute[], listenerNames: readonly string[]) {
     this.routes = Object.freeze([...routes]);
-    const byListener = new Map<string, readonly CompiledRoute[]>();
+    const byListener = new Map<string, ListenerRoutes>();
     for (const name of listenerNames) {
-      byListener.set(name, Object.freeze(routes.filter((r) => r.listeners === undefined || r.listeners.includes(name))));
+      byListener.set(name, new ListenerRoutes(routes.filter((r) => r.listeners === undefined || r.listeners.includes(name))));
     }
     this.byListener = byListener;
-    this.unscoped = Object.freeze(routes.filter((r) => r.listeners === undefined));
+    this.unscoped = new ListenerRoutes(routes.filter((r) => r.listeners === undefined));
     this.byName = new Map(routes.map((r) => [r.name, r]));
   }
 
@@ -101,7 +137,7 @@ export class RouteTable {
    * table's own scratch is used.
    */
   match(facts: RequestFacts, cache: MatchCache = this.scratch): CompiledRoute | undefined {
-    const list = this.byListener.get(facts.listener) ?? this.unscoped;
+    const list = (this.byListener.get(facts.listener) ?? this.unscoped).candidates(facts.host);
     for (let i = 0; i < list.length; i++) {
       const route = list[i] as CompiledRoute;
       if (route.conditions.matches(facts, cache)) return route;

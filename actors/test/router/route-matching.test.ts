@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '@switchyard/config';
-import type { RequestFacts } from '../../src/router/request-facts.js';
+import { MatchCache, type RequestFacts } from '../../src/router/request-facts.js';
 import { facts, tableWith, target, routeName } from './router-fixtures.js';
 
 type MatchInput = NonNullable<NonNullable<ConfigInput['routes']>[number]['match']>;
@@ -283,4 +283,41 @@ describe('the ALB example', () => {
       if (r?.kind === 'forward') assert.equal(r.forward.pick(), upstream);
     });
   }
+});
+
+describe('host index', () => {
+  const table = tableWith([
+    { name: 'a-exact', priority: 10, match: { host: 'a.test' }, forward: { upstream: 'a' } },
+    { name: 'any-host-api', priority: 20, match: { pathPrefix: '/api' }, forward: { upstream: 'b' } },
+    { name: 'wild-a', priority: 30, match: { host: '*.a.test' }, forward: { upstream: 'c' } },
+    { name: 'b-or-wild', priority: 40, match: { host: ['b.test', '*.c.test'] }, forward: { upstream: 'a' } },
+    { name: 'x-a-exact', priority: 45, listeners: ['internal'], match: { host: 'x.a.test' }, forward: { upstream: 'a' } },
+    { name: 'fallback', priority: 50, forward: { upstream: 'frontend' } },
+  ]);
+  const hosts = ['a.test', 'x.a.test', 'b.test', 'y.c.test', 'c.test', 'other.test', ''];
+  const paths = ['/', '/api/x'];
+
+  for (const listener of ['web', 'internal', 'nope']) {
+    for (const host of hosts) {
+      for (const path of paths) {
+        it(`agrees with a linear scan for ${listener} ${host || '(none)'} ${path}`, () => {
+          const f = target(path, { listener, host });
+          const known = listener === 'web' || listener === 'internal';
+          const expected = table.routes.find(
+            (r) => (r.listeners === undefined ? true : known && r.listeners.includes(listener)) && r.conditions.matches(f, new MatchCache()),
+          );
+          assert.equal(table.match(f)?.name, expected?.name);
+        });
+      }
+    }
+  }
+
+  it('sends each host to the right route', () => {
+    assert.equal(routeName(table, target('/', { host: 'a.test' })), 'a-exact');
+    assert.equal(routeName(table, target('/api', { host: 'a.test' })), 'a-exact');
+    assert.equal(routeName(table, target('/api', { host: 'x.a.test' })), 'any-host-api');
+    assert.equal(routeName(table, target('/', { host: 'x.a.test', listener: 'internal' })), 'wild-a');
+    assert.equal(routeName(table, target('/', { host: 'y.c.test' })), 'b-or-wild');
+    assert.equal(routeName(table, target('/', { host: 'c.test' })), 'fallback');
+  });
 });

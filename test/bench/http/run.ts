@@ -42,7 +42,7 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'keepalive-64k', description: `keep-alive, ${LARGE_BODY_BYTES / 1024} KiB body`, path: '/64k', headers: {} },
 ];
 
-const TargetName = { direct: 'direct', nginx: 'nginx', haproxy: 'haproxy', httpProxy: 'http-proxy', switchyard: 'switchyard' } as const;
+const TargetName = { direct: 'direct', nginx: 'nginx', haproxy: 'haproxy', httpProxy: 'http-proxy', switchyard: 'switchyard', switchyardEvents: 'switchyard+events' } as const;
 type TargetName = (typeof TargetName)[keyof typeof TargetName];
 
 interface TargetDef {
@@ -66,6 +66,7 @@ const TARGETS: readonly TargetDef[] = [
   { name: TargetName.haproxy, needs: ['haproxy'], start: (origin) => startHaproxyHttpProxy(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.httpProxy, needs: [], start: (origin) => startNodeHttpProxy(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.switchyard, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }) },
+  { name: TargetName.switchyardEvents, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }, true) },
 ];
 
 /** What every target must get right before its numbers mean anything. */

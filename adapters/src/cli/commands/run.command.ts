@@ -1,0 +1,137 @@
+// `switchyard run`: serve a config file, reloading it on SIGHUP or file change.
+import { Bus } from '@switchyard/core';
+import { startProxyNode, type ProxyNode, type ProxyNodeOptions } from '@switchyard/actors';
+import { parseDuration, type Config } from '@switchyard/config';
+import { ExitCode, parseFlags, UsageError } from '../args.js';
+import { AccessLogController } from '../access-log-controller.js';
+import { println, type CliIo } from '../cli-io.js';
+import { formatProblemLine, loadCheckedConfig, problemsOf, resolveConfigPath, type ConfigLoader } from '../config-checks.js';
+import { ConfigReloader } from '../config-reloader.js';
+import { fileFingerprint, watchConfigFile, type ConfigWatcher } from '../config-watcher.js';
+import { createLogger, type AppLogger, type LogLevel } from '../../logging/logger.js';
+import { serveUntilSignalled } from '../serve.js';
+
+/** What `run` builds on; tests replace parts. */
+export interface RunDeps {
+  load: ConfigLoader;
+  startNode: (config: Readonly<Config>, options: ProxyNodeOptions) => Promise<ProxyNode>;
+  createLogger: (level: LogLevel) => AppLogger;
+}
+
+export const defaultRunDeps: RunDeps = {
+  load: loadCheckedConfig,
+  startNode: startProxyNode,
+  createLogger: (level) => createLogger({ level }),
+};
+
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+const FLAGS = {
+  config: { type: 'string', short: 'c' },
+  watch: { type: 'boolean', short: 'w' },
+  grace: { type: 'string' },
+  'log-level': { type: 'string' },
+  'node-name': { type: 'string' },
+} as const;
+
+/** Parses a duration flag such as `10s`. */
+export function parseGraceMs(text: string | undefined): number {
+  if (text === undefined) return 10_000;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`--grace expects a duration such as "10s" or "500ms", got "${text}"`);
+  return ms;
+}
+
+export async function runCommand(args: readonly string[], io: CliIo, deps: RunDeps = defaultRunDeps): Promise<ExitCode> {
+  const flags = parseFlags(args, FLAGS);
+  const graceMs = parseGraceMs(flags.grace);
+  const levelOverride = flags['log-level'];
+  if (levelOverride !== undefined && !(LOG_LEVELS as readonly string[]).includes(levelOverride)) {
+    throw new UsageError(`--log-level expects one of ${LOG_LEVELS.join(', ')}, got "${levelOverride}"`);
+  }
+  const file = resolveConfigPath(flags.config, io.cwd);
+
+  // Taken before reading, so a save between the read and the start of watching is not missed.
+  const loadedFingerprint = flags.watch === true ? fileFingerprint(file) : undefined;
+  let config: Readonly<Config>;
+  try {
+    config = await deps.load(file);
+  } catch (err) {
+    for (const p of problemsOf(err)) println(io.stderr, formatProblemLine(file, p));
+    println(io.stderr, 'switchyard: the config is not valid; not starting');
+    return ExitCode.Failure;
+  }
+
+  const logger = deps.createLogger((levelOverride as LogLevel | undefined) ?? config.log.level);
+  // The access log subscribes to the bus before the node accepts its first connection.
+  const bus = new Bus();
+  const accessLog = new AccessLogController({ bus, logger });
+  try {
+    accessLog.start(config.server.accessLog);
+  } catch (err) {
+    logger.error({ err, path: config.server.accessLog.path }, 'the access log could not start');
+    return ExitCode.Failure;
+  }
+
+  let node: ProxyNode;
+  try {
+    node = await deps.startNode(config, { logger, bus, ...(flags['node-name'] === undefined ? {} : { nodeName: flags['node-name'] }) });
+  } catch (err) {
+    logger.error({ err, file }, 'the proxy could not start');
+    await accessLog.close();
+    return ExitCode.Failure;
+  }
+
+  const announceListeners = listeningAnnouncer(logger, node, file);
+  const reloader = new ConfigReloader({
+    node,
+    file,
+    load: deps.load,
+    logger,
+    bus: node.bus,
+    onApplied: (next) => {
+      accessLog.update(next.server.accessLog);
+      if (levelOverride === undefined && logger.level !== next.log.level) logger.setLevel(next.log.level);
+      announceListeners();
+    },
+  });
+
+  let watcher: ConfigWatcher | undefined;
+  if (flags.watch === true) {
+    watcher = watchConfigFile(file, () => void reloader.reload({ reason: 'watch', skipUnchanged: true }), {
+      onError: (error) => logger.error({ err: error }, error.message),
+      ...(loadedFingerprint === undefined ? {} : { loadedFingerprint }),
+    });
+    logger.info({ file }, 'watching the config file');
+  }
+  // Last: "listening" means ready. The signal handlers are installed synchronously right after it.
+  announceListeners();
+
+  return serveUntilSignalled({
+    io,
+    node,
+    logger,
+    graceMs,
+    onReload: () => void reloader.reload({ reason: 'SIGHUP' }),
+    onReopenLogs: () => accessLog.reopen(),
+    onStopping: () => watcher?.close(),
+    afterClose: () => accessLog.close(),
+  });
+}
+
+/**
+ * Logs one `listening` line per bound listener (the line scripts and tests wait for); called again
+ * after a reload, it logs only the listeners that are new.
+ */
+export function listeningAnnouncer(logger: AppLogger, node: Pick<ProxyNode, 'listeners' | 'configVersion'>, source: string): () => void {
+  const announced = new Set<string>();
+  return () => {
+    for (const l of node.listeners()) {
+      const address = `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`;
+      const key = `${l.name} ${l.protocol} ${address}`;
+      if (announced.has(key)) continue;
+      announced.add(key);
+      logger.info({ listener: l.name, protocol: l.protocol, address, configVersion: node.configVersion, source }, 'listening');
+    }
+  };
+}

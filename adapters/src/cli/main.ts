@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Entry point of the `switchyard` command: runs the command line, then exits with its status.
+import { runCli } from './cli.js';
+import { processIo } from './cli-io.js';
+
+const code = await runCli(process.argv.slice(2), processIo());
+// Let piped output drain before exiting: process.exit does not wait for pending async writes.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
+process.exit(code);
