@@ -259,6 +259,53 @@ export const StickyCookieConfig = z.strictObject({
 });
 export type StickyCookieConfig = z.output<typeof StickyCookieConfig>;
 
+/** `200`, or an inclusive range `"200-399"`. */
+const StatusOrRange = z.union([
+  z.number().int().min(100).max(599),
+  z
+    .string()
+    .regex(/^[1-5]\d\d(?:-[1-5]\d\d)?$/, { error: (iss) => `invalid status or range ${JSON.stringify(iss.input)}: use 200 or "200-399"` }),
+]);
+
+/**
+ * Active health checks. Defaults are as quick as HAProxy's: a probe every 2 s, 2 passes to rise,
+ * 3 failures to fall; probes come every `fastInterval` while a target is between states.
+ */
+export const HealthCheckConfig = z.strictObject({
+  type: z.enum(['tcp', 'http']).default('tcp').describe('tcp: a connect succeeds; http: a request gets an expected answer.'),
+  path: z.string().startsWith('/').default('/').describe('http: the path probed.'),
+  port: z.number().int().min(1).max(65535).optional().describe('Probe this port instead of the traffic port (e.g. a UDP service checked over TCP).'),
+  method: z.enum(['GET', 'HEAD', 'OPTIONS']).default('GET'),
+  host: z.string().min(1).optional().describe('http: Host header of the probe; the target address when absent.'),
+  expectStatus: z.array(StatusOrRange).min(1).default(['200-399']).describe('http: statuses that count as healthy.'),
+  expectBody: z.string().min(1).optional().describe('http: a substring the body must contain.'),
+  interval: Duration.prefault('2s'),
+  fastInterval: Duration.prefault('500ms').describe('Interval while a target is changing state.'),
+  timeout: Duration.prefault('1s'),
+  jitter: z.number().min(0).max(1).default(0.1).describe('Random share of the interval added to each wait, so probes do not march in step.'),
+  healthyThreshold: z.number().int().min(1).max(100).default(2),
+  unhealthyThreshold: z.number().int().min(1).max(100).default(3),
+  initialState: z.enum(['assume-healthy', 'assume-unhealthy', 'last-known']).default('assume-healthy'),
+});
+export type HealthCheckConfig = z.output<typeof HealthCheckConfig>;
+
+/** Passive checks (outlier detection): failures seen on real traffic eject a target for a while. */
+export const PassiveHealthConfig = z.strictObject({
+  enabled: z.boolean().default(true),
+  consecutiveConnectFailures: z.number().int().min(0).default(3).describe('Connect failures (refused, reset, timeout) in a row that eject; 0 disables.'),
+  consecutive5xx: z.number().int().min(0).default(0).describe('5xx answers in a row that eject; 0 (default) disables.'),
+  baseEjectionTime: Duration.prefault('30s').describe('First ejection; each repeat multiplies it (base × ejections).'),
+  maxEjectionTime: Duration.prefault('5m'),
+  maxEjectionPercent: z.number().int().min(0).max(100).default(50).describe('Never eject more than this share of an upstream at once.'),
+});
+export type PassiveHealthConfig = z.output<typeof PassiveHealthConfig>;
+
+export const RetryBudgetConfig = z.strictObject({
+  percent: z.number().min(0).max(100).default(20).describe('Retries allowed as a share of requests (over the last 10 s).'),
+  minPerSecond: z.number().min(0).default(3).describe('Retries always allowed per second, however few the requests.'),
+});
+export type RetryBudgetConfig = z.output<typeof RetryBudgetConfig>;
+
 export const UpstreamConfig = z.strictObject({
   name: Name,
   balance: BalanceStrategy.default('round-robin'),
@@ -275,7 +322,26 @@ export const UpstreamConfig = z.strictObject({
   pool: PoolConfig.prefault({}),
   timeouts: UpstreamTimeoutsConfig.prefault({}),
   proxyProtocol: z.enum(['v1', 'v2']).optional().describe('Send a PROXY protocol header to the targets.'),
-  // Room is kept for healthCheck, passive, retries, retryOn, slowStart, deregistrationDelay.
+  choices: z.number().int().min(2).max(10).default(2).describe('least-request: targets sampled per pick (power of two choices).'),
+  boundedLoad: z.number().min(1).optional().describe('consistent-hash: no target takes more than this factor of the mean load (e.g. 1.25).'),
+  healthCheck: HealthCheckConfig.optional().describe('Active checks; none when absent.'),
+  passive: PassiveHealthConfig.prefault({}),
+  panicThreshold: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(50)
+    .describe('Below this share of available targets, route to all of them (fail open, as ALB and Envoy).'),
+  retries: z.number().int().min(0).max(10).default(2).describe('Tries on other targets after a failure that is safe to retry.'),
+  retryOn: z
+    .array(z.union([z.literal(502), z.literal(503), z.literal(504)]))
+    .default([])
+    .describe('Also retry idempotent requests answered with these statuses.'),
+  retryBudget: RetryBudgetConfig.prefault({}),
+  slowStart: Duration.prefault(0).describe('A target that comes back ramps its weight up over this long; 0 disables.'),
+  deregistrationDelay: Duration.prefault('30s').describe('How long a draining target may finish its requests before it is removed.'),
+  queueTimeout: Duration.prefault('1s').describe('How long a request waits for a target at maxConnections before a 503.'),
 });
 export type UpstreamConfig = z.output<typeof UpstreamConfig>;
 

@@ -290,8 +290,30 @@ describe('upstream options', () => {
     assertOneProblem(withUpstream({ targets: [{ address: 'a:1', state: 'down' }] }), 'upstreams.0.targets.0.state', /active|draining/);
   });
 
-  it('rejects health-check keys until their issue adds them', () => {
-    assertOneProblem(withUpstream({ healthCheck: { path: '/' } }), 'upstreams.0.healthCheck', /unknown key "healthCheck"/);
+  it('fills health, retry and draining defaults as documented (HAProxy-quick checks)', () => {
+    const up = loadConfig(withUpstream({ healthCheck: { type: 'http', path: '/health' } })).upstreams[0];
+    assert.ok(up?.healthCheck);
+    assert.deepEqual(
+      {
+        interval: up.healthCheck.interval,
+        timeout: up.healthCheck.timeout,
+        rise: up.healthCheck.healthyThreshold,
+        fall: up.healthCheck.unhealthyThreshold,
+        expect: up.healthCheck.expectStatus,
+        initial: up.healthCheck.initialState,
+      },
+      { interval: 2000, timeout: 1000, rise: 2, fall: 3, expect: ['200-399'], initial: 'assume-healthy' },
+    );
+    assert.equal(up.retries, 2);
+    assert.deepEqual(up.retryOn, []);
+    assert.equal(up.slowStart, 0);
+    assert.equal(up.deregistrationDelay, 30_000);
+    assert.equal(up.passive.consecutiveConnectFailures, 3);
+    assert.equal(up.panicThreshold, 50);
+  });
+
+  it('rejects a bad expected status with its path', () => {
+    assertOneProblem(withUpstream({ healthCheck: { type: 'http', expectStatus: ['2xx'] } }), 'upstreams.0.healthCheck.expectStatus.0', /invalid status or range/);
   });
 });
 
