@@ -1,10 +1,12 @@
 // The listener actor: owns one server socket, accepts connections, and drains them on stop.
 import net from 'node:net';
+import tls from 'node:tls';
 import { ListenerBound, ListenerClosed, ListenerFailed, defineActor, defineMessage, errorInfo, type MessageOf } from '@switchyard/core';
 import type { ListenerConfig } from '@switchyard/config';
 import { z } from 'zod';
 import { ClientConnection } from '../proxy/client-connection.js';
 import type { ListenerContext } from '../proxy/listener-context.js';
+import { TlsContexts } from './tls-contexts.js';
 
 export const BindListener = defineMessage(
   'listener.bind',
@@ -31,6 +33,7 @@ interface ListenerState {
   config: Readonly<ListenerConfig>;
   context: ListenerContext;
   server: net.Server;
+  tls: TlsContexts | undefined;
   isBound: boolean;
 }
 
@@ -41,12 +44,25 @@ interface ListenerState {
 export const listener = defineActor<ListenerState, In, ListenerArgs>({
   name: 'listener',
   init({ config, context }) {
-    const server = net.createServer({ noDelay: true }, (socket) => {
-      new ClientConnection(socket, context);
-    });
+    let server: net.Server;
+    let contexts: TlsContexts | undefined;
+    if (config.protocol === 'https' && config.tls !== undefined) {
+      // TLS is terminated here; the connection code then reads plain HTTP from the TLSSocket.
+      contexts = new TlsContexts(config.tls);
+      contexts.watchFiles();
+      server = tls.createServer(contexts.serverOptions(['http/1.1']), (socket) => {
+        new ClientConnection(socket, context);
+      });
+      // A failed handshake is the client's problem, not the listener's.
+      server.on('tlsClientError', (_error, socket) => socket.destroy());
+    } else {
+      server = net.createServer({ noDelay: true }, (socket) => {
+        new ClientConnection(socket, context);
+      });
+    }
     // Errors after binding (EMFILE and friends) must not crash the node.
     server.on('error', () => undefined);
-    return { config, context, server, isBound: false };
+    return { config, context, server, tls: contexts, isBound: false };
   },
   receive(state, message, ctx) {
     switch (message.type) {
@@ -91,6 +107,7 @@ export const listener = defineActor<ListenerState, In, ListenerArgs>({
     }
   },
   async stopped(state) {
+    state.tls?.close();
     if (state.server.listening) await drain(state, 0);
   },
 });

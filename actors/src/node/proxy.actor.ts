@@ -12,6 +12,7 @@ import { buildServerRuntime } from '../proxy/server-runtime.js';
 import { CompileRoutes, router } from '../router/router.actor.js';
 import { RetirePools } from '../balancer/balancer.actor.js';
 import { unsupportedFeatures } from './unsupported-features.js';
+import { TlsContexts } from '../listener/tls-contexts.js';
 
 export interface ApplyProblem {
   path: string;
@@ -165,7 +166,7 @@ function startApply(state: ProxyState, message: MessageOf<typeof ApplyConfig>, r
 }
 
 async function prepare(state: ProxyState, config: Readonly<Config>, source: string, ctx: Ctx): Promise<Prepared> {
-  const unsupported = unsupportedFeatures(config);
+  const unsupported = [...unsupportedFeatures(config), ...certificateProblems(config)];
   if (unsupported.length > 0) throw Object.assign(new Error('unsupported'), { problems: unsupported });
   let routes;
   try {
@@ -240,3 +241,17 @@ function sameListener(a: Readonly<ListenerConfig>, b: Readonly<ListenerConfig>):
 }
 
 export type { ListenerCounters };
+
+/** Certificates are read before anything binds, so a missing or broken PEM refuses the version. */
+function certificateProblems(config: Readonly<Config>): ApplyProblem[] {
+  const problems: ApplyProblem[] = [];
+  config.listeners.forEach((l, i) => {
+    if (l.tls === undefined) return;
+    try {
+      new TlsContexts(l.tls);
+    } catch (error) {
+      problems.push({ path: `listeners.${i}.tls.certificates`, message: `cannot load a certificate: ${(error as Error).message}` });
+    }
+  });
+  return problems;
+}

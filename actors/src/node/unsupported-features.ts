@@ -14,7 +14,9 @@ export interface UnsupportedProblem {
 export function unsupportedFeatures(config: Readonly<Config>): UnsupportedProblem[] {
   const problems: UnsupportedProblem[] = [];
   config.listeners.forEach((l, i) => {
-    if (l.protocol !== 'http') problems.push({ path: `listeners.${i}.protocol`, message: `protocol "${l.protocol}" is not served by this version yet (http only)` });
+    if (l.protocol !== 'http' && l.protocol !== 'https') {
+      problems.push({ path: `listeners.${i}.protocol`, message: `protocol "${l.protocol}" is not served by this version yet (http and https only)` });
+    }
   });
   config.routes.forEach((r, i) => {
     if (r.script !== undefined) problems.push({ path: `routes.${i}.script`, message: 'scripted routes are not available in this version yet' });
