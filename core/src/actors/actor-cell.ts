@@ -157,17 +157,7 @@ export class ActorCell implements Supervisor {
   /** Runs `init` and starts taking messages; a throwing init goes to the supervisor. */
   start(): void {
     this.sys.register(this);
-    this.isHandling = true;
-    try {
-      this.state = this.definition.init(this.args, this.ctx);
-      this.hasState = true;
-    } catch (error) {
-      this.isHandling = false;
-      this.pendingEmits.length = 0;
-      this.fail(error, 'init', undefined);
-      return;
-    }
-    this.isHandling = false;
+    if (!this.runInit()) return;
     this.status = 'running';
     if (this.sys.bus.hasSubscribers(ActorStarted)) {
       this.sys.bus.publish(ActorStarted.make({ address: this.address, parent: this.parent.address }));
@@ -366,14 +356,8 @@ export class ActorCell implements Supervisor {
     });
   }
 
-  /** Stops the children, releases the old state, and runs `init` again with the same arguments. */
-  private async restart(): Promise<void> {
-    if (this.status !== 'restarting') return;
-    this.cancelEffects();
-    await Promise.all([...this.children.values()].map((child) => child.stop('parent-stopped')));
-    await this.runStoppedHook();
-    if (this.status !== 'restarting') return;
-    this.hasState = false;
+  /** Runs `init`; a throw suspends the actor and goes to the supervisor. Returns whether it succeeded. */
+  private runInit(): boolean {
     this.isHandling = true;
     try {
       this.state = this.definition.init(this.args, this.ctx);
@@ -383,9 +367,21 @@ export class ActorCell implements Supervisor {
       this.pendingEmits.length = 0;
       this.status = 'suspended';
       this.fail(error, 'init', undefined);
-      return;
+      return false;
     }
     this.isHandling = false;
+    return true;
+  }
+
+  /** Stops the children, releases the old state, and runs `init` again with the same arguments. */
+  private async restart(): Promise<void> {
+    if (this.status !== 'restarting') return;
+    this.cancelEffects();
+    await Promise.all([...this.children.values()].map((child) => child.stop('parent-stopped')));
+    await this.runStoppedHook();
+    if (this.status !== 'restarting') return;
+    this.hasState = false;
+    if (!this.runInit()) return;
     this.restarts++;
     this.status = 'running';
     if (this.sys.bus.hasSubscribers(ActorRestarted)) {
