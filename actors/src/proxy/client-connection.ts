@@ -26,9 +26,11 @@ import {
   normalizePath,
   parseRequestHead,
   parseResponseHead,
+  statusText,
   writeRequestHead,
   writeResponseHead,
   type HttpErrorCode,
+  type BodyFraming,
   type RequestHead,
   type ResponseFraming,
   type ResponseHead,
@@ -49,6 +51,7 @@ const REQ_BODY = 2; // streaming the body upstream
 const REQ_SENT = 3; // request fully forwarded
 const REQ_LOCAL = 4; // answering locally
 const REQ_CLOSED = 5;
+const REQ_BUFFERING = 6; // collecting a small chunked body before any upstream connection
 
 // Response side.
 const RESP_NONE = 0;
@@ -64,6 +67,15 @@ const D_KEEP_ALIVE = 2;
 const D_RESPONSE_HEAD = 3;
 const D_IDLE = 4;
 const D_ROUTE = 5;
+const D_BODY = 6;
+
+/**
+ * A chunked request body up to this size is read and validated whole before the proxy connects
+ * upstream, then sent with a Content-Length: a malformed small body never reaches an origin at
+ * all. A larger one is streamed (re-chunked); if it turns out malformed later, the upstream
+ * connection is cut mid-body, so the origin never sees a complete request.
+ */
+const REQUEST_BUFFER_BYTES = 64 * 1024;
 
 /** Unprocessed pipelined bytes beyond this pause reading until the current exchange is done. */
 const MAX_PENDING_BYTES = 256 * 1024;
@@ -140,6 +152,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private timeouts: UpstreamTimeouts | undefined;
   private pool: TargetPool | undefined;
   private upstreamHead: Buffer | null = null;
+  private upstreamFields: string[] = [];
+  private upstreamTarget = '';
+  private bufferedChunks: Buffer[] = [];
+  private bufferedBytes = 0;
+  private isBodyComplete = false;
+  private isChunkedUpstream = false;
   private upstream: UpstreamConnection | undefined;
   private isReused = false;
   private hasRetried = false;
@@ -217,14 +235,14 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     const length = chunk.length;
     this.connBytesIn += length;
     this.ctx.counters.bytesIn += length;
-    if (this.reqState === REQ_BODY && this.pending === null) {
+    if ((this.reqState === REQ_BODY || this.reqState === REQ_BUFFERING) && this.pending === null) {
       this.exchangeBytesIn += length;
       this.forwardBody(chunk, 0);
       return;
     }
     this.appendPending(chunk);
     if (this.reqState === REQ_HEAD) this.processPending();
-    else if (this.reqState === REQ_BODY) this.drainPendingBody();
+    else if (this.reqState === REQ_BODY || this.reqState === REQ_BUFFERING) this.drainPendingBody();
     else if (this.pendingBytes() > MAX_PENDING_BYTES && !this.isPausedForPending) {
       this.isPausedForPending = true;
       this.socket.pause();
@@ -260,6 +278,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       if (result.kind === 'incomplete') return;
       if (result.kind === 'error') {
         this.beginExchangeFor(undefined);
+        this.requestId = this.ctx.nextRequestId();
         this.exchangeBytesIn = buf.length - start;
         this.takePending();
         this.respondError(result.status, 'bad-request', result.reason, true);
@@ -284,6 +303,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.timeouts = undefined;
     this.pool = undefined;
     this.upstreamHead = null;
+    this.upstreamFields = EMPTY_FIELDS;
+    this.upstreamTarget = '';
+    if (this.bufferedChunks.length !== 0) this.bufferedChunks = [];
+    this.bufferedBytes = 0;
+    this.isBodyComplete = false;
+    this.isChunkedUpstream = false;
     this.upstream = undefined;
     this.isReused = false;
     this.hasRetried = false;
@@ -417,6 +442,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       this.reqRemaining = framing.length;
     } else if (framing.kind === 'chunked') {
       this.reqChunked = true;
+      // Reset here, not in onEnd: a reset from inside the decoder's own callback made it read on past the message.
+      this.reqDecoder?.reset();
     }
     const fields = buildUpstreamFields(head, server, {
       hostHeader,
@@ -428,16 +455,32 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       hasRequestId: headerValue(head.headers, server.requestIdHeader) !== undefined,
     });
     const path = route.rewritePath(this.path);
-    const target = head.query === null ? path : `${path}?${head.query}`;
-    // Upstream always speaks HTTP/1.1; a 1.0 client's body has a length or none.
-    const upstreamHead = writeRequestHead(head.method, target, 1, fields, framing.kind === 'length' ? framingLength(framing.length) : framing);
+    this.upstreamTarget = head.query === null ? path : `${path}?${head.query}`;
+    this.upstreamFields = fields;
+    this.pool = pool;
+    if (framing.kind === 'chunked') {
+      // Read (and validate) a small chunked body before connecting anywhere.
+      this.reqState = REQ_BUFFERING;
+      this.armClientDeadline(D_BODY, server.headTimeoutMs);
+      this.drainPendingBody();
+      return;
+    }
+    this.connectUpstream(framing.kind === 'length' ? framingLength(framing.length) : framing);
+  }
+
+  /** Writes the upstream head afresh with the framing decided, then asks the pool for a connection. */
+  private connectUpstream(framing: BodyFraming): void {
+    const head = this.head as RequestHead;
+    // Upstream always speaks HTTP/1.1.
+    const upstreamHead = writeRequestHead(head.method, this.upstreamTarget, 1, this.upstreamFields, framing);
     if (upstreamHead === null) return this.respondError(400, 'bad-request', 'request cannot be written upstream', true);
     this.upstreamHead = upstreamHead;
-    this.pool = pool;
+    this.isChunkedUpstream = framing.kind === 'chunked';
     this.reqState = REQ_WAIT_UPSTREAM;
+    if (this.deadlineKind === D_BODY) this.disarmDeadline();
     this.socket.pause();
     this.tConnectStart = this.ctx.sweeper.time();
-    pool.acquire(this);
+    (this.pool as TargetPool).acquire(this);
   }
 
   // =============================================================================================
@@ -462,7 +505,9 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     socket.cork();
     socket.write(this.upstreamHead as Buffer);
     const framing = (this.head as RequestHead).framing;
-    if (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0)) {
+    if (this.reqChunked) {
+      this.writeBufferedBody(socket);
+    } else if (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0)) {
       this.requestSent();
     } else {
       this.reqState = REQ_BODY;
@@ -470,6 +515,24 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     }
     socket.uncork();
     if (this.reqState === REQ_BODY || this.reqState === REQ_SENT) this.resumeClient();
+  }
+
+  /** Sends what was read of a chunked body before the connection existed, as the head announced it. */
+  private writeBufferedBody(socket: Socket): void {
+    const chunks = this.bufferedChunks;
+    this.bufferedChunks = [];
+    for (const chunk of chunks) {
+      if (this.isChunkedUpstream) socket.write(encodeChunkHeader(chunk.length));
+      socket.write(chunk);
+      if (this.isChunkedUpstream) socket.write(CHUNK_DATA_END);
+    }
+    if (!this.isBodyComplete) {
+      this.reqState = REQ_BODY;
+      this.drainPendingBody();
+      return;
+    }
+    if (this.isChunkedUpstream) socket.write(LAST_CHUNK);
+    this.requestSent();
   }
 
   onUpstreamFailed(error: Error): void {
@@ -489,22 +552,22 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
   /** Forwards body bytes from `buf` at `start`; bytes past the body end are the next request. */
   private forwardBody(buf: Buffer, start: number): void {
-    const upstream = this.upstream as UpstreamConnection;
+    const upstream = this.upstream;
     this.hasBodyStarted = true;
     if (this.reqChunked) {
       if (this.reqDecoder === undefined) this.reqDecoder = new ChunkedDecoder(new RequestBodySink(this));
       const decoder = this.reqDecoder;
-      upstream.socket.cork();
+      upstream?.socket.cork();
       const used = decoder.feed(buf, start, buf.length);
-      upstream.socket.uncork();
-      if (this.reqState === REQ_SENT && start + used < buf.length) this.keepLeftover(buf, start + used);
+      upstream?.socket.uncork();
+      if (this.isBodyComplete && start + used < buf.length) this.keepLeftover(buf, start + used);
       return;
     }
     const available = buf.length - start;
     const n = available < this.reqRemaining ? available : this.reqRemaining;
     this.reqRemaining -= n;
     this.reqBodyBytes += n;
-    if (n > 0 && !upstream.socket.write(start === 0 && n === buf.length ? buf : buf.subarray(start, start + n))) this.socket.pause();
+    if (n > 0 && !(upstream as UpstreamConnection).socket.write(start === 0 && n === buf.length ? buf : buf.subarray(start, start + n))) this.socket.pause();
     if (this.reqRemaining === 0) {
       this.requestSent();
       if (start + n < buf.length) this.keepLeftover(buf, start + n);
@@ -519,9 +582,19 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
   /** @internal chunked request data, decoded; re-framed as one chunk. */
   forwardRequestChunk(chunk: Buffer): void {
+    const state = this.reqState;
+    // The exchange already failed (413) earlier in this same feed: drop the rest of the body.
+    if (state !== REQ_BODY && state !== REQ_BUFFERING && state !== REQ_WAIT_UPSTREAM) return;
     this.reqBodyBytes += chunk.length;
     if (this.reqBodyBytes > this.maxBodyBytes) {
       this.failRequestBody('ERR_HTTP_BODY_TOO_LARGE' as HttpErrorCode, `chunked body over ${this.maxBodyBytes} bytes`);
+      return;
+    }
+    if (state !== REQ_BODY) {
+      // Views into socket chunks Node never reuses: holding them copies nothing.
+      this.bufferedChunks.push(chunk);
+      this.bufferedBytes += chunk.length;
+      if (state === REQ_BUFFERING && this.bufferedBytes > REQUEST_BUFFER_BYTES) this.connectUpstream(FRAMING_CHUNKED);
       return;
     }
     const socket = (this.upstream as UpstreamConnection).socket;
@@ -532,8 +605,20 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
   /** @internal the chunked request ended; trailers are dropped with the chunked coding (RFC 9110 §6.5.1). */
   endChunkedRequest(): void {
+    const state = this.reqState;
+    if (state === REQ_BUFFERING) {
+      // The whole body is here and valid: send it with a length.
+      this.isBodyComplete = true;
+      this.connectUpstream(framingLength(this.bufferedBytes));
+      return;
+    }
+    if (state === REQ_WAIT_UPSTREAM) {
+      this.isBodyComplete = true;
+      return;
+    }
+    if (state !== REQ_BODY) return;
+    this.isBodyComplete = true;
     (this.upstream as UpstreamConnection).socket.write(LAST_CHUNK);
-    this.reqDecoder?.reset();
     this.requestSent();
   }
 
@@ -600,7 +685,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         continue;
       }
       this.respBuf = null;
-      this.startResponse(head);
+      this.startResponse(head, start < buf.length);
       if (start < buf.length && this.respState !== RESP_DONE) {
         if (this.respState === RESP_BODY_LENGTH) this.relayLength(buf, start);
         else if (this.respState === RESP_BODY_CHUNKED) this.feedResponseDecoder(buf, start);
@@ -618,7 +703,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     if (out !== null) this.writeClient(out);
   }
 
-  private startResponse(head: ResponseHead): void {
+  /** `hasMoreBytes`: bytes follow the head in the same read (a body-less response must then not be reused). */
+  private startResponse(head: ResponseHead, hasMoreBytes: boolean): void {
     const request = this.head as RequestHead;
     const route = this.route as CompiledRoute;
     this.respHead = head;
@@ -642,6 +728,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         clientFraming = isHttp11 ? FRAMING_CHUNKED : FRAMING_UNTIL_CLOSE;
         if (!isHttp11) this.isClientKeepAlive = false;
         this.respState = RESP_BODY_CHUNKED;
+        this.respDecoder?.reset();
         break;
       case 'until-close':
         // Re-chunk for HTTP/1.1 clients so their connection survives the upstream's close.
@@ -655,7 +742,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         clientFraming = head.contentLength >= 0 && head.status !== 204 ? framingLength(head.contentLength) : FRAMING_NONE;
         this.respState = RESP_DONE;
     }
-    this.isUpstreamReusable = head.keepAlive && framing.kind !== 'until-close';
+    // Decided before responseDone() hands the connection back to the pool.
+    this.isUpstreamReusable = head.keepAlive && framing.kind !== 'until-close' && !(hasMoreBytes && this.respState === RESP_DONE);
     if (this.reqState !== REQ_SENT) {
       // The upstream answered before it had the whole body: finish this exchange, then close.
       this.isClientKeepAlive = false;
@@ -695,8 +783,14 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.socket.cork();
     const used = this.respDecoder.feed(buf, start, buf.length);
     this.socket.uncork();
-    if (this.respState === RESP_DONE && start + used < buf.length) this.isUpstreamReusable = false;
-    if (this.respState !== RESP_DONE) this.armExchangeDeadline(D_IDLE, (this.timeouts as UpstreamTimeouts).idleMs);
+    if (this.respState === RESP_DONE) {
+      // Finished here, once feed() has returned: bytes after the last chunk must count before the
+      // connection goes back to the pool, and the next exchange must not start inside the decoder.
+      if (start + used < buf.length) this.isUpstreamReusable = false;
+      this.responseDone();
+    } else {
+      this.armExchangeDeadline(D_IDLE, (this.timeouts as UpstreamTimeouts).idleMs);
+    }
   }
 
   /** @internal a piece of response body for the client, chunked again if the client gets chunks. */
@@ -714,8 +808,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   /** @internal the chunked response ended. */
   endChunkedResponse(): void {
     if (this.isClientChunked) this.writeClient(LAST_CHUNK);
-    this.respDecoder?.reset();
-    this.responseDone();
+    this.respState = RESP_DONE; // feedResponseDecoder calls responseDone() after the feed
   }
 
   onUpstreamEnd(): void {
@@ -800,6 +893,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
   private respondStatic(status: number, headers: readonly string[], body: Buffer): void {
     const head = this.head as RequestHead;
+    if (this.leavesBodyUnread()) this.isClientKeepAlive = false;
     const fields = headers.slice();
     fields.push(this.snap.server.requestIdHeader, this.requestId);
     if (!this.isClientKeepAlive) fields.push('Connection', 'close');
@@ -809,9 +903,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   }
 
   private respondLocalStatus(status: number, termination: Termination, reason: string): void {
-    const body = Buffer.from(`${status} ${reason}\n`, 'latin1');
+    // A 5xx reason names internal targets and error codes: it goes to the event, not to the client.
+    const body = Buffer.from(`${status} ${status >= 500 ? statusText(status) : reason}\n`, 'latin1');
     this.publishFailure(status, termination, reason);
     const head = this.head as RequestHead;
+    // Decided before the head is written, so that a close is announced with Connection: close.
+    if (this.leavesBodyUnread()) this.isClientKeepAlive = false;
     const fields = ['content-type', 'text/plain; charset=utf-8', this.snap.server.requestIdHeader, this.requestId];
     if (!this.isClientKeepAlive) fields.push('Connection', 'close');
     const out = writeResponseHead(status, undefined, head.versionMinor, fields, framingLength(body.length)) as Buffer;
@@ -833,11 +930,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     if (this.upstream !== undefined || this.reqState === REQ_WAIT_UPSTREAM) this.discardUpstream();
     this.status = status;
     this.termination = termination;
-    // A request body we did not read leaves the connection's framing unknown: close after.
-    if (this.reqState === REQ_HEAD && this.head !== undefined && this.head.framing.kind !== 'none' && !(this.head.framing.kind === 'length' && this.head.framing.length === 0)) {
-      this.isClientKeepAlive = false;
-    }
-    if (this.reqState === REQ_WAIT_UPSTREAM || this.reqState === REQ_BODY) this.isClientKeepAlive = false;
+    if (this.leavesBodyUnread()) this.isClientKeepAlive = false;
     this.reqState = REQ_LOCAL;
     this.respState = RESP_DONE;
     this.socket.cork();
@@ -845,6 +938,15 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     if (body.length > 0) this.writeClient(body);
     this.socket.uncork();
     this.finishExchange();
+  }
+
+  /** A request body we did not (fully) read leaves the connection's framing unknown: close after answering. */
+  private leavesBodyUnread(): boolean {
+    if (this.reqState === REQ_BODY || this.reqState === REQ_BUFFERING) return true;
+    if (this.reqState === REQ_WAIT_UPSTREAM && this.reqChunked) return !this.isBodyComplete;
+    if (this.reqState !== REQ_HEAD && this.reqState !== REQ_WAIT_UPSTREAM) return false;
+    const framing = this.head?.framing;
+    return framing !== undefined && framing.kind !== 'none' && !(framing.kind === 'length' && framing.length === 0);
   }
 
   private publishFailure(status: number, termination: Termination, reason: string): void {
@@ -975,9 +1077,14 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         if (this.reqState !== REQ_HEAD) return;
         this.closeCause = 'head-timeout';
         this.beginExchangeFor(undefined);
+        this.requestId = this.ctx.nextRequestId();
         this.exchangeBytesIn = this.pendingBytes();
         this.takePending();
         this.respondError(408, 'head-timeout', 'request head not received in time', true);
+        return;
+      case D_BODY:
+        if (this.reqState !== REQ_BUFFERING) return;
+        this.respondError(408, 'head-timeout', 'request body not received in time', true);
         return;
       case D_KEEP_ALIVE:
         if (this.reqState !== REQ_HEAD) return;
@@ -1041,6 +1148,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 }
 
 const EMPTY_ORIGINS: readonly string[] = Object.freeze([]);
+const EMPTY_FIELDS: string[] = [];
 
 function isIdempotent(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'PUT' || method === 'DELETE' || method === 'TRACE';
