@@ -370,6 +370,7 @@ export type LimitsConfig = z.output<typeof LimitsConfig>;
 export const ServerTimeoutsConfig = z.strictObject({
   requestHead: Duration.prefault('10s').describe('Time to receive a full request head (slowloris guard → 408).'),
   keepAliveIdle: Duration.prefault('5s').describe('Idle time allowed between requests on a client connection.'),
+  tunnelIdle: Duration.prefault('1h').describe('Silence allowed on an upgraded (WebSocket) connection in either direction before it is closed.'),
 });
 export type ServerTimeoutsConfig = z.output<typeof ServerTimeoutsConfig>;
 

@@ -52,6 +52,7 @@ const REQ_SENT = 3; // request fully forwarded
 const REQ_LOCAL = 4; // answering locally
 const REQ_CLOSED = 5;
 const REQ_BUFFERING = 6; // collecting a small chunked body before any upstream connection
+const REQ_TUNNEL = 7; // upgraded: bytes flow both ways untouched
 
 // Response side.
 const RESP_NONE = 0;
@@ -60,6 +61,7 @@ const RESP_BODY_LENGTH = 2;
 const RESP_BODY_CHUNKED = 3;
 const RESP_BODY_UNTIL_CLOSE = 4;
 const RESP_DONE = 5;
+const RESP_TUNNEL = 6;
 
 // What the one deadline of the connection means right now.
 const D_HEAD = 1;
@@ -68,6 +70,12 @@ const D_RESPONSE_HEAD = 3;
 const D_IDLE = 4;
 const D_ROUTE = 5;
 const D_BODY = 6;
+const D_TUNNEL_IDLE = 7;
+
+/** Upgrade tokens tunnelled after a 101 (RFC 9110 §7.8); h2c and others stay plain HTTP. */
+function isKnownUpgrade(value: string): boolean {
+  return value.length === 9 && value.toLowerCase() === 'websocket';
+}
 
 /**
  * A chunked request body up to this size is read and validated whole before the proxy connects
@@ -158,6 +166,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private bufferedBytes = 0;
   private isBodyComplete = false;
   private isChunkedUpstream = false;
+  private upgrade: string | null = null;
+  private hasTunnelTraffic = false;
   private upstream: UpstreamConnection | undefined;
   private isReused = false;
   private hasRetried = false;
@@ -235,6 +245,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     const length = chunk.length;
     this.connBytesIn += length;
     this.ctx.counters.bytesIn += length;
+    if (this.reqState === REQ_TUNNEL) {
+      this.exchangeBytesIn += length;
+      this.hasTunnelTraffic = true;
+      if (!(this.upstream as UpstreamConnection).socket.write(chunk)) this.socket.pause();
+      return;
+    }
     if ((this.reqState === REQ_BODY || this.reqState === REQ_BUFFERING) && this.pending === null) {
       this.exchangeBytesIn += length;
       this.forwardBody(chunk, 0);
@@ -309,6 +325,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.bufferedBytes = 0;
     this.isBodyComplete = false;
     this.isChunkedUpstream = false;
+    this.upgrade = null;
     this.upstream = undefined;
     this.isReused = false;
     this.hasRetried = false;
@@ -454,6 +471,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       requestId: this.requestId,
       hasRequestId: headerValue(head.headers, server.requestIdHeader) !== undefined,
     });
+    // RFC 9110 §7.8 and ARCHITECTURE §8 rule 6: only a GET with Connection: upgrade and a known
+    // token asks the upstream to switch; anything else stays HTTP (Upgrade is hop-by-hop and gone).
+    if (head.upgrade !== null && head.method === 'GET' && head.connectionTokens.includes('upgrade') && isKnownUpgrade(head.upgrade)) {
+      this.upgrade = head.upgrade;
+      fields.push('Connection', 'Upgrade', 'Upgrade', head.upgrade);
+    }
     const path = route.rewritePath(this.path);
     this.upstreamTarget = head.query === null ? path : `${path}?${head.query}`;
     this.upstreamFields = fields;
@@ -657,6 +680,10 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       case RESP_BODY_UNTIL_CLOSE:
         this.relayResponseChunk(chunk);
         return;
+      case RESP_TUNNEL:
+        this.hasTunnelTraffic = true;
+        this.writeClient(chunk);
+        return;
       default:
         // Bytes after a complete response: the upstream broke framing; never reuse it.
         this.isUpstreamReusable = false;
@@ -679,7 +706,13 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       const head = result.head;
       start += result.consumed;
       if (head.status < 200) {
-        if (head.status === 101) return this.failUpstream('upstream-bad-response', 'upstream switched protocols without being asked');
+        if (head.status === 101) {
+          if (this.upgrade === null || head.upgrade === null || head.upgrade.toLowerCase() !== this.upgrade.toLowerCase()) {
+            return this.failUpstream('upstream-bad-response', 'upstream switched protocols without being asked');
+          }
+          this.respBuf = null;
+          return this.startTunnel(head, buf, start);
+        }
         // Interim responses go to HTTP/1.1 clients as they are (RFC 9110 §15.2).
         if ((this.head as RequestHead).versionMinor === 1) this.writeInterim(head);
         continue;
@@ -696,6 +729,61 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       }
       return;
     }
+  }
+
+  /**
+   * The upstream accepted the upgrade: answer 101 and join the two sockets. From here bytes are not
+   * HTTP any more; they flow both ways with backpressure until either side closes or the tunnel
+   * stays silent for `tunnelIdle`.
+   */
+  private startTunnel(head: ResponseHead, buf: Buffer, start: number): void {
+    const request = this.head as RequestHead;
+    const fields = buildClientFields(head, {
+      route: this.route as CompiledRoute,
+      upstreamOrigins: this.upstreamOrigins,
+      clientOrigin: clientOriginOf(this.ctx.scheme, request.hostname || '127.0.0.1', request.port ?? this.ctx.localPort),
+      isViaEnabled: this.snap.server.via,
+      requestIdHeader: this.snap.server.requestIdHeader,
+      requestId: this.requestId,
+      connection: undefined,
+    });
+    fields.push('Connection', 'Upgrade', 'Upgrade', head.upgrade as string);
+    const out = writeResponseHead(101, head.reason, 1, fields, FRAMING_NONE);
+    if (out === null) return this.failUpstream('upstream-bad-response', '101 head cannot be written to the client');
+    this.status = 101;
+    this.respHead = head;
+    this.headerMs = this.ctx.sweeper.time() - this.tSent;
+    this.reqState = REQ_TUNNEL;
+    this.respState = RESP_TUNNEL;
+    this.isClientKeepAlive = false;
+    this.isUpstreamReusable = false;
+    this.writeClient(out);
+    if (start < buf.length) this.writeClient(buf.subarray(start));
+    const pending = this.pending;
+    if (pending !== null) {
+      const from = this.pendingStart;
+      this.takePending();
+      (this.upstream as UpstreamConnection).socket.write(pending.subarray(from));
+    }
+    this.routeDeadline = 0;
+    this.armClientDeadline(D_TUNNEL_IDLE, this.snap.server.tunnelIdleMs);
+    this.resumeClient();
+  }
+
+  /** The tunnel ended from either side: close both and report the exchange once. */
+  private endTunnel(termination: Termination): void {
+    if (this.reqState !== REQ_TUNNEL) return;
+    this.reqState = REQ_CLOSED;
+    this.respState = RESP_DONE;
+    this.termination = termination;
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (upstream !== undefined) {
+      upstream.socket.end();
+      (this.pool as TargetPool).release(upstream, false);
+    }
+    this.completeRequest();
+    this.socket.end();
   }
 
   private writeInterim(head: ResponseHead): void {
@@ -813,6 +901,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
   onUpstreamEnd(): void {
     if (this.upstream === undefined) return;
+    if (this.respState === RESP_TUNNEL) return this.endTunnel('ok');
     if (this.respState === RESP_BODY_UNTIL_CLOSE) {
       if (this.isClientChunked) this.writeClient(LAST_CHUNK);
       this.isUpstreamReusable = false;
@@ -825,6 +914,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
   onUpstreamError(error: Error): void {
     if (this.respState === RESP_DONE || this.upstream === undefined) return;
+    if (this.respState === RESP_TUNNEL) return this.endTunnel('upstream-reset');
     this.upstreamBroke(`upstream error: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
   }
 
@@ -865,7 +955,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   }
 
   onUpstreamDrain(): void {
-    if (this.reqState === REQ_BODY) this.resumeClient();
+    if (this.reqState === REQ_BODY || this.reqState === REQ_TUNNEL) this.resumeClient();
   }
 
   private onClientDrain(): void {
@@ -1086,6 +1176,16 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         if (this.reqState !== REQ_BUFFERING) return;
         this.respondError(408, 'head-timeout', 'request body not received in time', true);
         return;
+      case D_TUNNEL_IDLE:
+        if (this.reqState !== REQ_TUNNEL) return;
+        // Traffic since the last check re-arms; a whole silent period ends the tunnel.
+        if (this.hasTunnelTraffic) {
+          this.hasTunnelTraffic = false;
+          this.armClientDeadline(D_TUNNEL_IDLE, this.snap.server.tunnelIdleMs);
+          return;
+        }
+        this.endTunnel('ok');
+        return;
       case D_KEEP_ALIVE:
         if (this.reqState !== REQ_HEAD) return;
         this.closeCause = 'keep-alive-timeout';
@@ -1104,6 +1204,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   }
 
   private onClientEnd(): void {
+    if (this.reqState === REQ_TUNNEL) return this.endTunnel('ok');
     // A half-close after a complete request still gets its answer; otherwise we are done.
     if (this.reqState === REQ_HEAD && this.pending === null) this.socket.end();
     else if (this.reqState === REQ_SENT || this.reqState === REQ_LOCAL) this.isClientKeepAlive = false;
@@ -1115,6 +1216,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   }
 
   private onClientClose(): void {
+    if (this.reqState === REQ_TUNNEL) this.endTunnel('client-aborted');
     if (this.reqState !== REQ_HEAD && this.reqState !== REQ_CLOSED && this.reqState !== REQ_LOCAL) this.abortExchange();
     this.reqState = REQ_CLOSED;
     this.ctx.sweeper.remove(this);

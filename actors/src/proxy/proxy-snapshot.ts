@@ -37,6 +37,7 @@ export interface ServerRuntime {
   readonly maxBodyBytes: number;
   readonly headTimeoutMs: number;
   readonly keepAliveIdleMs: number;
+  readonly tunnelIdleMs: number;
   /** Lower-case name of the request id field. */
   readonly requestIdHeader: string;
   readonly xForwardedFor: boolean;

@@ -22,6 +22,7 @@ export function buildServerRuntime(config: Readonly<Config>): ServerRuntime {
     maxBodyBytes: server.limits.maxBodySize,
     headTimeoutMs: server.timeouts.requestHead,
     keepAliveIdleMs: server.timeouts.keepAliveIdle,
+    tunnelIdleMs: server.timeouts.tunnelIdle,
     requestIdHeader: server.requestIdHeader,
     xForwardedFor: server.forwarded.xForwardedFor,
     xForwardedProto: server.forwarded.xForwardedProto,
