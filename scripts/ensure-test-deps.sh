@@ -6,6 +6,7 @@ set -euo pipefail
 # command-to-check:debian-package
 needed=(
   "curl:curl"
+  "nats-server:nats-server"
 )
 
 missing=()

@@ -6,3 +6,5 @@ export type { ApplyProblem } from './node/proxy.actor.js';
 export type { ListenerCounters } from './proxy/listener-context.js';
 export * from './observers/index.js';
 export { unsupportedFeatures } from './node/unsupported-features.js';
+export * from './cluster/index.js';
+export * from './proxy-protocol/index.js';

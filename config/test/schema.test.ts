@@ -57,7 +57,7 @@ describe('the contract example', () => {
       trustedProxies: [],
       maxHops: 10,
       limits: { maxHeadSize: 16 * 1024, maxHeaderCount: 100, maxTargetLength: 8 * 1024, maxBodySize: 10 * 1024 * 1024 },
-      timeouts: { requestHead: 10_000, keepAliveIdle: 5000 },
+      timeouts: { requestHead: 10_000, keepAliveIdle: 5000, tunnelIdle: 3_600_000 },
       accessLog: { enabled: true, format: 'combined' },
     });
     assert.deepEqual(cfg.log, { level: 'info' });
@@ -343,14 +343,14 @@ describe('listeners, server and process options', () => {
         trustedProxies: ['10.0.0.0/8'],
         maxHops: 5,
         limits: { maxHeadSize: '32kb', maxHeaderCount: 50, maxTargetLength: 4096, maxBodySize: '1gb' },
-        timeouts: { requestHead: '5s', keepAliveIdle: 1000 },
+        timeouts: { requestHead: '5s', keepAliveIdle: 1000, tunnelIdle: '90s' },
         accessLog: { format: 'json', path: '/var/log/sy.log' },
       },
     });
     assert.equal(cfg.server.requestIdHeader, 'x-trace-id');
     assert.deepEqual(cfg.server.forwarded, { xForwardedFor: true, xForwardedProto: true, xForwardedHost: true, xRealIp: true, forwarded: true, via: false });
     assert.deepEqual(cfg.server.limits, { maxHeadSize: 32 * 1024, maxHeaderCount: 50, maxTargetLength: 4096, maxBodySize: 1024 ** 3 });
-    assert.deepEqual(cfg.server.timeouts, { requestHead: 5000, keepAliveIdle: 1000 });
+    assert.deepEqual(cfg.server.timeouts, { requestHead: 5000, keepAliveIdle: 1000, tunnelIdle: 90_000 });
     assert.deepEqual(cfg.server.accessLog, { enabled: true, format: 'json', path: '/var/log/sy.log' });
     assert.equal(loadConfig({ ...base(), server: { accessLog: { format: '$remote_addr $status' } } }).server.accessLog.format, '$remote_addr $status');
   });

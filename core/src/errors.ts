@@ -20,6 +20,8 @@ export const ErrorCatalogue = {
   ERR_TRANSPORT_FRAME_REJECTED: 'A transport frame could not be decoded or failed its envelope schema.',
   ERR_TRANSPORT_VERSION_MISMATCH: 'A transport frame carried a protocol version this node does not speak.',
   ERR_TRANSPORT_CLOSED: 'The transport was closed.',
+  ERR_TRANSPORT_CONNECT_FAILED: 'The transport could not connect to any of its servers at start; later losses of the link are retried for ever.',
+  ERR_TRANSPORT_FAILED: 'The transport, its server or one of its subscribers reported an error; the transport isolated it and kept going.',
   ERR_CONFIG_INVALID: 'The configuration failed validation; every problem is listed with its path.',
   ERR_CONFIG_LOAD_FAILED: 'The configuration file could not be read or parsed.',
   ERR_CONFIG_NOT_APPLIED: 'A valid configuration could not be applied (a listener could not bind, or it asks for what this build cannot serve); the last good one is kept.',
@@ -51,7 +53,7 @@ export interface WireError {
   retryable: boolean;
 }
 
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_ASK_TIMEOUT', 'ERR_MAILBOX_FULL', 'ERR_TRANSPORT_CLOSED']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_ASK_TIMEOUT', 'ERR_MAILBOX_FULL', 'ERR_TRANSPORT_CLOSED', 'ERR_TRANSPORT_CONNECT_FAILED']);
 
 export function isRetryable(code: ErrorCode): boolean {
   return RETRYABLE.has(code);

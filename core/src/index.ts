@@ -20,3 +20,5 @@ export { assertNever } from './util/assert-never.js';
 export { nextId } from './util/ids.js';
 export * from './messages/proxy.messages.js';
 export { silentLogger, type Logger, type LogFields } from './ports/logger.js';
+export * from './messages/health.messages.js';
+export * from './messages/cluster.messages.js';

@@ -32,7 +32,10 @@ export interface ProxyNode {
   readonly system: ActorSystem;
   readonly bus: Bus;
   readonly configVersion: number;
+  /** The config serving new requests; already the new one when `config.applied` is published. */
   readonly config: Readonly<Config>;
+  /** Where that config came from (a file path, `admin-api`, `startup`...). */
+  readonly configSource: string;
   listeners(): BoundListener[];
   /** Counters per listener name, read live. */
   counters(): Record<string, ListenerCounters>;
@@ -92,7 +95,10 @@ export async function startProxyNode(config: Readonly<Config>, options: ProxyNod
       return snapshot.current?.version ?? 0;
     },
     get config() {
-      return current;
+      return snapshot.current?.config ?? current;
+    },
+    get configSource() {
+      return snapshot.current?.source ?? 'startup';
     },
     listeners: () => listeners.map((entry) => ({ name: entry.name, protocol: entry.config.protocol, host: entry.host, port: entry.port })),
     counters: () => Object.fromEntries(listeners.map((entry) => [entry.name, entry.context.counters])),

@@ -183,6 +183,8 @@ async function prepare(state: ProxyState, config: Readonly<Config>, source: stri
   const version = state.version + 1;
   const snapshot: ProxySnapshot = {
     version,
+    config,
+    source,
     routes,
     upstreams: built.upstreams,
     server: buildServerRuntime(config),

@@ -1,4 +1,5 @@
 // What one config version means to the data plane: routes, upstreams with their pickers, and limits.
+import type { Config } from '@switchyard/config';
 import type { HeadLimits } from '../http/index.js';
 import type { RouteTable } from '../router/index.js';
 import type { TargetPool } from './target-pool.js';
@@ -60,6 +61,9 @@ export interface DynamicPools {
 
 export interface ProxySnapshot {
   readonly version: number;
+  /** The validated config this version was built from, and where it came from. */
+  readonly config: Readonly<Config>;
+  readonly source: string;
   readonly routes: RouteTable;
   readonly upstreams: ReadonlyMap<string, UpstreamRuntime>;
   readonly server: ServerRuntime;

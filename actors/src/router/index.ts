@@ -11,7 +11,7 @@ export {
 } from './route-table.js';
 export { RouteConditions } from './route-conditions.js';
 export { HostMatcher } from './host-matcher.js';
-export { PathMatcher, PathPrefixMatcher, PathRegexMatcher, globToRegExp, normalizePathEscapes } from './path-matcher.js';
+export { PathMatcher, PathPrefixMatcher, PathRegexMatcher, globToRegExp, normalizePathEscapes, regexLiteralPrefix } from './path-matcher.js';
 export { MethodMatcher } from './method-matcher.js';
 export { HeaderMatcher } from './header-matcher.js';
 export { QueryMatcher } from './query-matcher.js';

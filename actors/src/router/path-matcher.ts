@@ -40,6 +40,39 @@ function escapeRegex(s: string): string {
   return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
+/**
+ * The literal text every match of regex `source` must start with, when the source is anchored (`^`)
+ * and has no alternation; '' when none can be told. Used as a cheap `startsWith` check before
+ * `RegExp.test`, whose call alone costs more than most misses. A literal char followed by a
+ * quantifier (`?`, `*`, `{`, `+`) is not part of the prefix; `\/` and other escaped punctuation are.
+ */
+export function regexLiteralPrefix(source: string): string {
+  if (source.charCodeAt(0) !== 0x5e /* ^ */ || source.indexOf('|') >= 0) return '';
+  let out = '';
+  let i = 1;
+  while (i < source.length) {
+    const c = source[i] as string;
+    let literal: string;
+    let next: number;
+    if (c === '\\') {
+      const e = source[i + 1];
+      if (e === undefined || /[A-Za-z0-9]/.test(e)) break; // \d, \w, \b, \1, \x41, ...: not a plain char
+      literal = e;
+      next = i + 2;
+    } else if ('^$.|?*+()[]{}'.includes(c)) {
+      break;
+    } else {
+      literal = c;
+      next = i + 1;
+    }
+    const q = source[next];
+    if (q === '?' || q === '*' || q === '{' || q === '+') break;
+    out += literal;
+    i = next;
+  }
+  return out;
+}
+
 /** Compiles a glob (`*` within a segment, `**` as a whole segment) into an anchored RegExp. */
 export function globToRegExp(pattern: string): RegExp {
   const segments = pattern.split('/');
@@ -74,6 +107,8 @@ export class PathMatcher implements RequestMatcher {
   /** For each `<base>/**` pattern without other wildcards: `<base>` (`''` for `/**`). */
   private readonly segmentPrefixes: readonly string[];
   private readonly regexes: readonly RegExp[];
+  /** For each of `regexes`: the glob's text before its first `*`, checked before the RegExp runs. */
+  private readonly regexPrefixes: readonly string[];
 
   constructor(patterns: readonly string[]) {
     const exact = new Set<string>();
@@ -89,6 +124,12 @@ export class PathMatcher implements RequestMatcher {
     this.exactSet = exact.size > 8 ? exact : undefined;
     this.segmentPrefixes = [...prefixes];
     this.regexes = [...regexes.values()];
+    this.regexPrefixes = [...regexes.keys()].map((p) => {
+      // A leading "/**" matches '' too, so only the text before a '/' that precedes the first '*'
+      // is certain; "/a/**/b" → "/a", "/api/v*" → "/api/v".
+      const star = p.indexOf('*');
+      return p.charCodeAt(star - 1) === 0x2f && p.charCodeAt(star + 1) === 0x2a ? p.slice(0, star - 1) : p.slice(0, star);
+    });
   }
 
   matches(facts: RequestFacts, _cache: MatchCache): boolean {
@@ -106,7 +147,10 @@ export class PathMatcher implements RequestMatcher {
       if (path.startsWith(base) && (path.length === base.length || path.charCodeAt(base.length) === 0x2f)) return true;
     }
     const regexes = this.regexes;
-    for (let i = 0; i < regexes.length; i++) if ((regexes[i] as RegExp).test(path)) return true;
+    const literal = this.regexPrefixes;
+    for (let i = 0; i < regexes.length; i++) {
+      if (path.startsWith(literal[i] as string) && (regexes[i] as RegExp).test(path)) return true;
+    }
     return false;
   }
 }
@@ -138,12 +182,16 @@ export class PathPrefixMatcher implements RequestMatcher {
  */
 export class PathRegexMatcher implements RequestMatcher {
   private readonly regex: RegExp;
+  /** What every match starts with (see `regexLiteralPrefix`), checked first: most paths miss here. */
+  private readonly literalPrefix: string;
 
   constructor(source: string) {
     this.regex = new RegExp(source);
+    this.literalPrefix = regexLiteralPrefix(source);
   }
 
   matches(facts: RequestFacts, _cache: MatchCache): boolean {
-    return this.regex.test(facts.path);
+    const path = facts.path;
+    return path.startsWith(this.literalPrefix) && this.regex.test(path);
   }
 }

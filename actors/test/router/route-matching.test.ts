@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '@switchyard/config';
+import { regexLiteralPrefix } from '../../src/router/path-matcher.js';
 import { MatchCache, type RequestFacts } from '../../src/router/request-facts.js';
 import { facts, tableWith, target, routeName } from './router-fixtures.js';
 
@@ -55,6 +56,12 @@ const CASES: Case[] = [
     match: { path: '/a/**/b' },
     hits: [{ path: '/a/b' }, { path: '/a/x/b' }, { path: '/a/x/y/b' }],
     misses: [{ path: '/a/xb' }, { path: '/a/b/c' }, { path: '/ab' }],
+  },
+  {
+    name: 'path with a leading ** and a * segment',
+    match: { path: ['/**/*.css', '/a/**/*.png'] },
+    hits: [{ path: '/a.css' }, { path: '/x/y/a.css' }, { path: '/a/b.png' }, { path: '/a/x/y/b.png' }],
+    misses: [{ path: '/a.cssx' }, { path: '/b/x.png' }, { path: '/ab.png' }],
   },
   {
     name: 'path /** matches everything',
@@ -320,4 +327,31 @@ describe('host index', () => {
     assert.equal(routeName(table, target('/', { host: 'y.c.test' })), 'b-or-wild');
     assert.equal(routeName(table, target('/', { host: 'c.test' })), 'fallback');
   });
+});
+
+describe('regexLiteralPrefix (pre-check before RegExp.test)', () => {
+  const cases: [source: string, prefix: string][] = [
+    ['^/users/[0-9]+$', '/users/'],
+    ['^\\/api\\/v1', '/api/v1'],
+    ['^/a\\.b', '/a.b'],
+    ['^/ab?', '/a'],
+    ['^/ab*', '/a'],
+    ['^/ab+', '/a'],
+    ['^/ab{2}', '/a'],
+    ['^/a\\d+', '/a'],
+    ['^/a(b)', '/a'],
+    ['^/a|^/b', ''],
+    ['/users', ''],
+    ['^[/]x', ''],
+    ['^', ''],
+  ];
+  for (const [source, prefix] of cases) {
+    it(`takes ${JSON.stringify(prefix)} from ${source}`, () => {
+      assert.equal(regexLiteralPrefix(source), prefix);
+      // The pre-check never refuses a path the regex accepts.
+      for (const path of ['/users/1', '/api/v1/x', '/a.b', '/a', '/ab', '/abb', '/a1', '/b', '/x']) {
+        if (new RegExp(source).test(path)) assert.ok(path.startsWith(prefix), `${path} matches ${source}`);
+      }
+    });
+  }
 });

@@ -51,6 +51,7 @@ export class FakeNode implements ProxyNode {
   readonly bus: Bus;
   readonly system = undefined as unknown as ProxyNode['system'];
   configVersion = 1;
+  configSource = 'startup';
   readonly applied: { config: Readonly<Config>; source: string }[] = [];
   readonly closed: { graceMs?: number }[] = [];
   /** When set, the next apply rejects with it. */

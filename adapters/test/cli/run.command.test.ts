@@ -39,6 +39,7 @@ describe('run command (with a fake node)', () => {
         logger.level = level;
         return logger;
       },
+      startAdmin: () => Promise.reject(new Error('these configs have no admin section')),
     };
   });
   afterEach(() => tmp.remove());

@@ -2,3 +2,4 @@
 export { TestProbe } from './test-probe.js';
 export { VirtualClock } from '../clock/virtual-clock.js';
 export { InMemoryHub, InMemoryTransport } from '../transport/in-memory-transport.js';
+export { describeTransportContract, type TransportPair } from './transport-contract.js';

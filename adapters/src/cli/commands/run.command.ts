@@ -1,5 +1,6 @@
 // `switchyard run`: serve a config file, reloading it on SIGHUP or file change.
 import { Bus } from '@switchyard/core';
+import { startAdminServer, type AdminServer, type AdminServerOptions } from '../../admin/admin-server.js';
 import { startProxyNode, type ProxyNode, type ProxyNodeOptions } from '@switchyard/actors';
 import { parseDuration, type Config } from '@switchyard/config';
 import { ExitCode, parseFlags, UsageError } from '../args.js';
@@ -15,12 +16,14 @@ import { serveUntilSignalled } from '../serve.js';
 export interface RunDeps {
   load: ConfigLoader;
   startNode: (config: Readonly<Config>, options: ProxyNodeOptions) => Promise<ProxyNode>;
+  startAdmin: (options: AdminServerOptions) => Promise<AdminServer>;
   createLogger: (level: LogLevel) => AppLogger;
 }
 
 export const defaultRunDeps: RunDeps = {
   load: loadCheckedConfig,
   startNode: startProxyNode,
+  startAdmin: startAdminServer,
   createLogger: (level) => createLogger({ level }),
 };
 
@@ -83,18 +86,38 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
   }
 
   const announceListeners = listeningAnnouncer(logger, node, file);
-  const reloader = new ConfigReloader({
-    node,
-    file,
-    load: deps.load,
-    logger,
-    bus: node.bus,
-    onApplied: (next) => {
-      accessLog.update(next.server.accessLog);
-      if (levelOverride === undefined && logger.level !== next.log.level) logger.setLevel(next.log.level);
-      announceListeners();
-    },
-  });
+  const afterApply = (next: Readonly<Config>): void => {
+    accessLog.update(next.server.accessLog);
+    if (levelOverride === undefined && logger.level !== next.log.level) logger.setLevel(next.log.level);
+    announceListeners();
+  };
+  const reloader = new ConfigReloader({ node, file, load: deps.load, logger, bus: node.bus, onApplied: afterApply });
+
+  // The admin listener is set up once; a reload that changes `admin:` takes effect at restart.
+  let admin: AdminServer | undefined;
+  if (config.admin !== undefined) {
+    try {
+      admin = await deps.startAdmin({
+        node,
+        config: config.admin,
+        logger,
+        configSource: file,
+        processMetrics: true,
+        hooks: {
+          reload: () => reloader.reload({ reason: 'admin-api' }),
+          applyConfig: async (next, source) => {
+            await node.apply(next, source);
+            afterApply(next);
+          },
+        },
+      });
+    } catch (err) {
+      logger.error({ err }, 'the admin API could not start');
+      await node.close({ graceMs: 0 });
+      await accessLog.close();
+      return ExitCode.Failure;
+    }
+  }
 
   let watcher: ConfigWatcher | undefined;
   if (flags.watch === true) {
@@ -114,8 +137,14 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
     graceMs,
     onReload: () => void reloader.reload({ reason: 'SIGHUP' }),
     onReopenLogs: () => accessLog.reopen(),
-    onStopping: () => watcher?.close(),
-    afterClose: () => accessLog.close(),
+    onStopping: () => {
+      admin?.setReady(false);
+      watcher?.close();
+    },
+    afterClose: async () => {
+      await admin?.close();
+      await accessLog.close();
+    },
   });
 }
 

@@ -1,0 +1,58 @@
+// random: weighted random choice in O(1) (alias method), with the picker's own seeded PRNG.
+import type { BalancedTarget, Picker, PickRequest } from './picker.js';
+import { canTake, NO_EXCLUSIONS, usableTargets } from './picker-support.js';
+import { Prng } from './prng.js';
+import { WeightedSampler } from './weighted-sampler.js';
+
+/** Weighted draws before falling back to a walk; with few targets full, one draw almost always does. */
+const DRAWS = 4;
+
+/**
+ * Each request goes to target i with probability weight_i / Σ weights, independently of the
+ * previous ones. No state is shared between picks, so many proxies (or cluster nodes) using it
+ * never synchronize, and it needs no feedback from the data plane; the price is more variance
+ * than round robin over short windows.
+ *
+ * Draws come from a Vose alias table built once (see weighted-sampler.ts): O(1) per pick, versus
+ * O(log n) for prefix sums with binary search. A drawn target at `maxConnections` (or excluded by
+ * a retry) is redrawn up to DRAWS times, then the pick walks from the last draw to the next target
+ * that can take the request: the full target's share goes to its neighbours, and a pick is O(n)
+ * at worst, returning undefined only when no target can take the request.
+ */
+export class RandomPicker<T extends BalancedTarget> implements Picker<T> {
+  private readonly targets: T[];
+  private readonly sampler: WeightedSampler;
+  private readonly prng: Prng;
+
+  constructor(targets: readonly T[], seed?: number) {
+    this.targets = usableTargets(targets);
+    this.sampler = new WeightedSampler(this.targets.map((t) => t.weight));
+    this.prng = new Prng(seed);
+  }
+
+  pick(_request: PickRequest): T | undefined {
+    return this.choose(NO_EXCLUSIONS);
+  }
+
+  pickExcluding(_request: PickRequest, excluded: readonly T[]): T | undefined {
+    return this.choose(excluded);
+  }
+
+  private choose(excluded: readonly T[]): T | undefined {
+    const targets = this.targets;
+    const n = targets.length;
+    if (n === 0) return undefined;
+    let i = 0;
+    for (let draw = 0; draw < DRAWS; draw++) {
+      i = this.sampler.sample(this.prng);
+      const target = targets[i] as T;
+      if (canTake(target, excluded)) return target;
+    }
+    for (let k = 0; k < n; k++) {
+      if (++i === n) i = 0;
+      const target = targets[i] as T;
+      if (canTake(target, excluded)) return target;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,139 @@
+// One WebSocket client of the event stream: its filter, and a bounded queue that drops when the client is slow.
+import type { WebSocket } from 'ws';
+import { droppedFrameOf, encodeFrame, type FrameEncoding } from './event-frame.js';
+import type { EventFilter } from './event-filter.js';
+
+/** How much one slow client may cost the server before its events are dropped. */
+export interface StreamLimits {
+  /** Frames held while the socket is backed up. */
+  maxQueuedEvents: number;
+  /** Bytes held while the socket is backed up. */
+  maxQueuedBytes: number;
+  /** Nothing more is written while `ws.bufferedAmount` (socket and sender buffers) is at or above this. */
+  highWaterBytes: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+  maxQueuedEvents: 1000,
+  maxQueuedBytes: 1024 * 1024,
+  highWaterBytes: 1024 * 1024,
+};
+
+/** What a subscriber costs and has missed, for tests, the admin API and metrics. */
+export interface SubscriberStats {
+  id: number;
+  encoding: FrameEncoding;
+  queuedEvents: number;
+  queuedBytes: number;
+  bufferedAmount: number;
+  sent: number;
+  /** Events dropped since the stream opened. */
+  dropped: number;
+  /** Dropped events not yet reported to the client in a `stream.dropped` frame. */
+  droppedUnreported: number;
+}
+
+/**
+ * Sends frames to one client without ever holding more than `maxQueuedBytes` plus `highWaterBytes`
+ * (plus one frame) for it. While the socket is backed up, frames wait in a bounded queue; when that
+ * is full they are dropped and counted. Once the client has caught up (queue empty, socket below
+ * the high-water mark) it gets one `stream.dropped { count }` frame with the number it missed.
+ */
+export class EventSubscriber {
+  private readonly queue: Buffer[] = [];
+  private queueHead = 0;
+  private queuedBytes = 0;
+  private sent = 0;
+  private dropped = 0;
+  private droppedUnreported = 0;
+  private isClosed = false;
+  /** Set on a pong, cleared on each ping: a client that misses a whole interval is gone. */
+  isAlive = true;
+  private readonly onSentBound = (err?: Error): void => this.onSent(err);
+  /** Text frames for JSON, binary for msgpack; one object for every send. */
+  private readonly sendOptions: { binary: boolean };
+
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    readonly filter: EventFilter,
+    readonly encoding: FrameEncoding,
+    private readonly limits: StreamLimits,
+    private readonly node: string,
+    private readonly now: () => number,
+    /** Called with each drop, for the process-wide counter. */
+    private readonly onDrop: () => void,
+  ) {
+    this.sendOptions = { binary: encoding === 'msgpack' };
+  }
+
+  /** Queues one encoded frame, or drops it when the queue is full. Never throws. */
+  offer(data: Buffer): void {
+    if (this.isClosed) return;
+    const queued = this.queue.length - this.queueHead;
+    if (queued >= this.limits.maxQueuedEvents || this.queuedBytes + data.length > this.limits.maxQueuedBytes) {
+      this.dropped++;
+      this.droppedUnreported++;
+      this.onDrop();
+      return;
+    }
+    this.queue.push(data);
+    this.queuedBytes += data.length;
+    this.pump();
+  }
+
+  stats(): SubscriberStats {
+    return {
+      id: this.id,
+      encoding: this.encoding,
+      queuedEvents: this.queue.length - this.queueHead,
+      queuedBytes: this.queuedBytes,
+      bufferedAmount: this.ws.bufferedAmount,
+      sent: this.sent,
+      dropped: this.dropped,
+      droppedUnreported: this.droppedUnreported,
+    };
+  }
+
+  /** Stops sending and releases the queue (the socket is closed by its owner). */
+  close(): void {
+    this.isClosed = true;
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.queuedBytes = 0;
+  }
+
+  /** Writes queued frames while the socket has room; then reports drops, if any. */
+  private pump(): void {
+    const ws = this.ws;
+    if (this.isClosed || ws.readyState !== ws.OPEN) return;
+    const high = this.limits.highWaterBytes;
+    while (this.queueHead < this.queue.length && ws.bufferedAmount < high) {
+      const data = this.queue[this.queueHead] as Buffer;
+      this.queueHead++;
+      this.queuedBytes -= data.length;
+      this.sent++;
+      ws.send(data, this.sendOptions, this.onSentBound);
+    }
+    // Compact now and then rather than shift() per frame.
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead >= 1024) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    if (this.droppedUnreported !== 0 && this.queueHead === this.queue.length && ws.bufferedAmount < high) {
+      const count = this.droppedUnreported;
+      this.droppedUnreported = 0;
+      ws.send(encodeFrame(droppedFrameOf(count, this.node, this.now()), this.encoding), this.sendOptions, this.onSentBound);
+    }
+  }
+
+  /** A write reached the socket: there may be room for more. */
+  private onSent(err?: Error): void {
+    // A failed write means the socket is going away; its 'close' event does the cleanup.
+    if (err) return;
+    if (this.queueHead < this.queue.length || this.droppedUnreported !== 0) this.pump();
+  }
+}

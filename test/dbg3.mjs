@@ -1,0 +1,15 @@
+import { startProxyNode } from '@switchyard/actors';
+import { loadConfig } from '@switchyard/config';
+import net from 'node:net';
+import http from 'node:http';
+const origin = http.createServer((req, res) => { let n = 0; req.on('data', (d) => n += d.length); req.on('end', () => res.end(JSON.stringify({ url: req.url, n }))); });
+origin.on('connection', (s) => s.on('data', (d) => console.log('ORIGIN GOT', JSON.stringify(d.toString('latin1')))));
+await new Promise((r) => origin.listen(0, '127.0.0.1', r));
+const node = await startProxyNode(loadConfig({ listeners: [{ name: 'web', address: '127.0.0.1:0' }], routes: [{ name: 'all', forward: { upstream: 'o' } }], upstreams: [{ name: 'o', targets: [{ address: `127.0.0.1:${origin.address().port}` }] }] }));
+node.bus.on({ type: 'request.failed' }).subscribe?.((m) => console.log('FAILED', m));
+const port = node.listeners()[0].port;
+const c = net.connect(port, '127.0.0.1');
+c.on('data', (d) => console.log('CLIENT GOT', JSON.stringify(d.toString())));
+c.write('GET /c/1 HTTP/1.1\r\nHost: a.test\r\n\r\n' + 'POST /c/2 HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n' + 'GET /c/3 HTTP/1.1\r\nHost: a.test\r\n\r\n');
+await new Promise((r) => setTimeout(r, 500));
+await node.close({ graceMs: 0 }); origin.close(); origin.closeAllConnections(); c.destroy();

@@ -1,0 +1,10 @@
+import { ChunkedDecoder } from '@switchyard/actors';
+const prefix = 'GET /c/1 HTTP/1.1\r\nHost: a.test\r\n\r\nPOST /c/2 HTTP/1.1\r\n\r\n';
+const body = '5\r\nhello\r\n6\r\n world\r\n0\r\n\r\nGET /c/3 HTTP/1.1\r\n\r\n';
+const buf = Buffer.from(prefix + body, 'latin1');
+const d = new ChunkedDecoder({ onData: (c) => console.log('data', JSON.stringify(c.toString())), onEnd: () => console.log('end'), onError: (c, r) => console.log('err', c, r) });
+const used = d.feed(buf, prefix.length, buf.length);
+console.log('used', used, 'expected', body.indexOf('GET'));
+const d2 = new ChunkedDecoder({ onData: (c) => console.log('data', JSON.stringify(c.toString())), onEnd: () => console.log('end'), onError: (c, r) => console.log('err', c, r) });
+const b2 = Buffer.from(body, 'latin1');
+console.log('used2', d2.feed(b2, 0, b2.length));

@@ -1,0 +1,15 @@
+import { startProxyNode } from '@switchyard/actors';
+import { loadConfig } from '@switchyard/config';
+import net from 'node:net';
+import http from 'node:http';
+process.on('uncaughtException', (e) => { console.log('UNCAUGHT', e.message); });
+const origin = http.createServer((req, res) => { let n = 0; req.on('data', (d) => n += d.length); req.on('end', () => res.end(JSON.stringify({ url: req.url, n }))); });
+await new Promise((r) => origin.listen(0, '127.0.0.1', r));
+const node = await startProxyNode(loadConfig({ listeners: [{ name: 'web', address: '127.0.0.1:0' }], routes: [{ name: 'all', maxBodySize: 3, forward: { upstream: 'o' } }], upstreams: [{ name: 'o', targets: [{ address: `127.0.0.1:${origin.address().port}` }] }] }));
+node.bus.on({ type: 'request.failed' }).subscribe?.((m) => console.log('FAILED', m.status, m.reason));
+const port = node.listeners()[0].port;
+const c = net.connect(port, '127.0.0.1');
+c.on('data', (d) => console.log('CLIENT GOT', JSON.stringify(d.toString())));
+c.write('POST /x HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n2\r\nab\r\n0\r\n\r\n');
+await new Promise((r) => setTimeout(r, 500));
+await node.close({ graceMs: 0 }); origin.close(); origin.closeAllConnections(); c.destroy();
