@@ -19,7 +19,9 @@ import { NO_EXCLUSIONS, usableTargets } from './picker-support.js';
  * - no division: `(ia + 1) / wa < (ib + 1) / wb` is tested as `(ia + 1) * wb < (ib + 1) * wa`, which
  *   stays exact enough for fractional (slow-start) weights;
  * - targets are grouped by weight, heaviest first, each group a contiguous run of a plain packed
- *   array with its own round-robin cursor, so the weight is a loop constant;
+ *   array with its own round-robin cursor; inside a group the weight is the same, so the scan
+ *   just looks for the fewest in flight (one integer compare for most targets), and only each
+ *   group's winner is compared across weights;
  * - branch and bound: no target of weight w can score below `1 / w` (idle), so once the best
  *   score is at most that for the next group, the rest cannot win and the scan stops; in
  *   particular an idle target in the heaviest group ends the pick at once. Lightly loaded
@@ -28,9 +30,17 @@ import { NO_EXCLUSIONS, usableTargets } from './picker-support.js';
  * Targets at `maxConnections` and retries' `excluded` targets are skipped; undefined only when
  * nothing can take the request.
  */
+/** Above any real inflight count, and a small integer so the scan's compares stay integer compares. */
+const MAX_INFLIGHT = 0x3fffffff;
+
 export class LeastConnectionsPicker<T extends BalancedTarget> implements Picker<T> {
   /** Targets sorted by weight, heaviest first (stable: config order within a weight). */
   private readonly targets: T[];
+  /**
+   * `maxConnections` per target, copied once: the field is readonly, and an unlimited cap is a
+   * boxed `Infinity` on the object (one more dependent load per target) but a plain double here.
+   */
+  private readonly caps: Float64Array;
   private readonly groupWeight: Float64Array;
   private readonly groupFrom: Int32Array;
   private readonly groupTo: Int32Array;
@@ -39,6 +49,7 @@ export class LeastConnectionsPicker<T extends BalancedTarget> implements Picker<
 
   constructor(targets: readonly T[]) {
     this.targets = usableTargets(targets).sort((a, b) => b.weight - a.weight);
+    this.caps = Float64Array.from(this.targets, (t) => t.maxConnections);
     const weights: number[] = [];
     const froms: number[] = [];
     this.targets.forEach((t, i) => {
@@ -63,35 +74,41 @@ export class LeastConnectionsPicker<T extends BalancedTarget> implements Picker<
 
   private choose(excluded: readonly T[]): T | undefined {
     const targets = this.targets;
+    const caps = this.caps;
     const isRetry = excluded.length !== 0;
     let best = -1;
     let bestGroup = 0;
     // Start as "infinitely loaded" so the first available target always wins the comparison.
     let bestLoad = Infinity;
     let bestWeight = 1;
-    groups: for (let g = 0; g < this.groupWeight.length; g++) {
+    for (let g = 0; g < this.groupWeight.length; g++) {
       const weight = this.groupWeight[g] as number;
       // Bound: an idle target of this weight scores 1 / weight; it cannot beat the best so far.
       if (bestLoad * weight <= bestWeight) break;
+      // Within a group the weight is the same, so the least loaded is the fewest in flight:
+      // plain compares, and the cheap `< least` test comes first so most targets fail it at once.
       const from = this.groupFrom[g] as number;
       const to = this.groupTo[g] as number;
+      let least = MAX_INFLIGHT;
+      let leastAt = -1;
       let i = this.cursor[g] as number;
       for (let k = from; k < to; k++) {
         const target = targets[i] as T;
         const inflight = target.inflight;
-        if (inflight < target.maxConnections) {
-          const load = inflight + 1;
-          if (load * bestWeight < bestLoad * weight && (!isRetry || !excluded.includes(target))) {
-            best = i;
-            bestGroup = g;
-            bestLoad = load;
-            bestWeight = weight;
-            // Idle: nothing in this group or the lighter ones can score lower.
-            if (load === 1) break groups;
-          }
+        if (inflight < least && inflight < (caps[i] as number) && (!isRetry || !excluded.includes(target))) {
+          least = inflight;
+          leastAt = i;
+          if (inflight === 0) break;
         }
         if (++i === to) i = from;
       }
+      if (leastAt < 0 || (least + 1) * bestWeight >= bestLoad * weight) continue;
+      best = leastAt;
+      bestGroup = g;
+      bestLoad = least + 1;
+      bestWeight = weight;
+      // Idle: it beats the earlier groups (or the bound would have stopped us) and the later ones.
+      if (least === 0) break;
     }
     if (best < 0) return undefined;
     this.cursor[bestGroup] = best + 1 === (this.groupTo[bestGroup] as number) ? (this.groupFrom[bestGroup] as number) : best + 1;

@@ -10,7 +10,8 @@ import { newCounters, type ListenerContext, type ListenerCounters } from '../pro
 import type { ProxySnapshot } from '../proxy/proxy-snapshot.js';
 import { buildServerRuntime } from '../proxy/server-runtime.js';
 import { CompileRoutes, router } from '../router/router.actor.js';
-import { RetirePools } from '../balancer/balancer.actor.js';
+import { ActivateUpstreams } from '../balancer/balancer.actor.js';
+import { ConfigureHealth, HealthMemory, createHealthViewsSnapshot, healthActor, type HealthActorInbox, type HealthViews } from '../health/index.js';
 import { unsupportedFeatures } from './unsupported-features.js';
 import { TlsContexts } from '../listener/tls-contexts.js';
 
@@ -59,7 +60,9 @@ interface ProxyState {
   version: number;
   config: Readonly<Config> | undefined;
   router: ActorRef<CompileRoutes>;
-  balancer: ActorRef<MessageOf<typeof BuildUpstreams> | MessageOf<typeof RetirePools>>;
+  balancer: ActorRef<MessageOf<typeof BuildUpstreams> | MessageOf<typeof ActivateUpstreams>>;
+  health: ActorRef<HealthActorInbox>;
+  healthViews: Snapshot<HealthViews>;
   listeners: Map<string, ListenerEntry>;
   isApplying: boolean;
   queue: MessageOf<typeof ApplyConfig>[];
@@ -76,12 +79,16 @@ interface ProxyState {
 export const proxy = defineActor<ProxyState, In, ProxyArgs>({
   name: 'proxy',
   init(args, ctx) {
+    // Health state outlives restarts of the health actor; the views feed the balancer's pickers.
+    const healthViews = createHealthViewsSnapshot();
     return {
       args,
       version: 0,
       config: undefined,
       router: ctx.spawn(router, undefined),
-      balancer: ctx.spawn(balancer, { sweeper: args.sweeper }),
+      health: ctx.spawn(healthActor, { views: healthViews, memory: new HealthMemory() }, { name: 'health' }),
+      healthViews,
+      balancer: ctx.spawn(balancer, { sweeper: args.sweeper, views: healthViews }),
       listeners: new Map(),
       isApplying: false,
       queue: [],
@@ -116,7 +123,7 @@ export const proxy = defineActor<ProxyState, In, ProxyArgs>({
               () => ctx.stop(entry.ref as never),
             );
           }
-          state.balancer.tell(RetirePools.make({ inUse: prepared.poolKeys }));
+          state.balancer.tell(ActivateUpstreams.make({ config: prepared.config, upstreams: prepared.snapshot.upstreams, inUse: prepared.poolKeys }));
           const added = [...prepared.listeners.keys()].filter((name) => state.listeners.get(name) !== prepared.listeners.get(name));
           ctx.emit(
             ConfigApplied.make({
@@ -176,6 +183,8 @@ async function prepare(state: ProxyState, config: Readonly<Config>, source: stri
   }
   let built: Awaited<ReturnType<typeof buildFor>>;
   try {
+    // Health first: targets that stay keep their verdicts, so the new pickers start from them.
+    await state.health.ask(ConfigureHealth, { upstreams: config.upstreams }, { timeoutMs: 10_000 });
     built = await buildFor(state, config);
   } catch (error) {
     throw Object.assign(new Error('upstreams'), { problems: [{ path: 'upstreams', message: (error as Error).message }] });

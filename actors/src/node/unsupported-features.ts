@@ -23,9 +23,6 @@ export function unsupportedFeatures(config: Readonly<Config>): UnsupportedProble
   });
   config.upstreams.forEach((u, i) => {
     if (u.proxyProtocol !== undefined) problems.push({ path: `upstreams.${i}.proxyProtocol`, message: 'sending the PROXY protocol is not available in this version yet' });
-    if (u.balance !== 'round-robin') problems.push({ path: `upstreams.${i}.balance`, message: `balance "${u.balance}" is not available in this version yet (round-robin only)` });
-    if (u.healthCheck !== undefined) problems.push({ path: `upstreams.${i}.healthCheck`, message: 'active health checks are not available in this version yet' });
-    if (u.slowStart > 0) problems.push({ path: `upstreams.${i}.slowStart`, message: 'slow start is not available in this version yet' });
   });
   return problems;
 }

@@ -7,6 +7,7 @@ import {
   RequestCompleted,
   RequestReceived,
   ResponseStarted,
+  RequestRetried,
   RouteMatched,
   TargetPicked,
   UpstreamConnected,
@@ -38,7 +39,8 @@ import {
 import { MatchCache, clientOriginOf, headerValue, type CompiledRoute, type RequestFacts } from '../router/index.js';
 import type { Timed } from './deadline-sweeper.js';
 import type { ListenerContext } from './listener-context.js';
-import type { ProxySnapshot, UpstreamTimeouts } from './proxy-snapshot.js';
+import { PickView } from './pick-view.js';
+import type { ProxySnapshot, TargetRuntime, UpstreamRuntime, UpstreamTimeouts } from './proxy-snapshot.js';
 import { buildUpstreamFields, clientIpFrom, viaHops } from './request-fields.js';
 import { buildClientFields } from './response-fields.js';
 import type { PoolClient, TargetPool } from './target-pool.js';
@@ -71,6 +73,7 @@ const D_IDLE = 4;
 const D_ROUTE = 5;
 const D_BODY = 6;
 const D_TUNNEL_IDLE = 7;
+const D_QUEUE = 8;
 
 /** Upgrade tokens tunnelled after a 101 (RFC 9110 §7.8); h2c and others stay plain HTTP. */
 function isKnownUpgrade(value: string): boolean {
@@ -144,6 +147,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private connBytesOut = 0;
   private closeCause: CloseCause = 'client-closed';
   private readonly matchCache = new MatchCache();
+  private readonly pickView = new PickView(this.matchCache);
   private reqDecoder: ChunkedDecoder | undefined;
   private respDecoder: ChunkedDecoder | undefined;
 
@@ -167,6 +171,13 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private isBodyComplete = false;
   private isChunkedUpstream = false;
   private upgrade: string | null = null;
+  private upstreamRt: UpstreamRuntime | undefined;
+  private target: TargetRuntime | undefined;
+  /** Targets this request failed on, so a retry goes elsewhere. */
+  private tried: TargetRuntime[] = [];
+  private retryCount = 0;
+  private upstreamFraming: BodyFraming = FRAMING_NONE;
+  private stickyCookie: string | undefined;
   private hasTunnelTraffic = false;
   private upstream: UpstreamConnection | undefined;
   private isReused = false;
@@ -326,6 +337,11 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.isBodyComplete = false;
     this.isChunkedUpstream = false;
     this.upgrade = null;
+    this.upstreamRt = undefined;
+    this.target = undefined;
+    if (this.tried.length !== 0) this.tried = [];
+    this.retryCount = 0;
+    this.stickyCookie = undefined;
     this.upstream = undefined;
     this.isReused = false;
     this.hasRetried = false;
@@ -421,18 +437,66 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
   private forwardTo(head: RequestHead, route: CompiledRoute, upstreamName: string): void {
     const upstream = this.snap.upstreams.get(upstreamName);
-    const target = upstream?.pick();
     this.upstreamName = upstreamName;
-    if (upstream === undefined || target === undefined) {
-      return this.respondError(503, 'no-target', `no available target in upstream "${upstreamName}"`, false);
-    }
-    this.targetAddress = target.address;
+    if (upstream === undefined) return this.respondError(503, 'no-target', `no upstream "${upstreamName}"`, false);
+    this.pickView.use(head, this.clientIp, this.path);
+    // Every candidate at its maxConnections: queue at the least busy one (queueTimeout applies).
+    const target = upstream.picker.pick(this.pickView) ?? leastBusy(upstream);
+    if (target === undefined) return this.respondError(503, 'no-target', `no available target in upstream "${upstreamName}"`, false);
+    upstream.retryBudget.recordRequest(this.ctx.clock.now());
+    this.upstreamRt = upstream;
     this.upstreamOrigins = upstream.origins;
     this.timeouts = upstream.timeouts;
-    if (this.ctx.bus.hasSubscribers(TargetPicked)) {
-      this.ctx.bus.publish(TargetPicked.make({ requestId: this.requestId, upstream: upstreamName, target: target.address }));
-    }
+    this.stickyCookie = upstream.picker.stickyCookie?.(this.pickView, target);
+    this.useTarget(target);
     this.startForwarding(head, route, target.pool, route.preserveHost ? head.host : target.hostHeader);
+  }
+
+  /** Counts the request against `target` until it completes (least-connections reads it). */
+  private useTarget(target: TargetRuntime): void {
+    this.target = target;
+    this.targetAddress = target.address;
+    target.inflight++;
+    if (this.ctx.bus.hasSubscribers(TargetPicked)) {
+      this.ctx.bus.publish(TargetPicked.make({ requestId: this.requestId, upstream: target.upstream, target: target.address }));
+    }
+  }
+
+  private releaseTarget(): void {
+    const target = this.target;
+    if (target === undefined) return;
+    this.target = undefined;
+    target.inflight--;
+  }
+
+  /**
+   * Tries the request again on another target (ARCHITECTURE §8 rule 7): only while nothing of
+   * the body has been sent (or the method is idempotent and the failure says nothing was
+   * processed), within the upstream's `retries` and its retry budget. True when a retry started.
+   */
+  private retryElsewhere(reason: string, needsIdempotent: boolean): boolean {
+    const upstream = this.upstreamRt;
+    const failed = this.target;
+    if (upstream === undefined || failed === undefined || this.retryCount >= upstream.retries) return false;
+    if (this.hasBodyStarted || this.reqBodyBytes !== 0 || this.bufferedBytes !== 0) return false;
+    if (needsIdempotent && !isIdempotent((this.head as RequestHead).method)) return false;
+    this.tried.push(failed);
+    const next = upstream.picker.pickExcluding(this.pickView, this.tried);
+    if (next === undefined || !upstream.retryBudget.tryRetry(this.ctx.clock.now())) return false;
+    this.retryCount++;
+    if (this.ctx.bus.hasSubscribers(RequestRetried)) {
+      this.ctx.bus.publish(RequestRetried.make({ requestId: this.requestId, upstream: upstream.name, target: failed.address, reason, attempt: this.retryCount }));
+    }
+    this.discardUpstream();
+    this.releaseTarget();
+    this.respState = RESP_NONE;
+    this.respBuf = null;
+    this.hasRetried = false;
+    this.useTarget(next);
+    if (!(this.route as CompiledRoute).preserveHost) this.upstreamFields[1] = next.hostHeader;
+    this.pool = next.pool;
+    this.connectUpstream(this.upstreamFraming);
+    return true;
   }
 
   private forwardDynamic(head: RequestHead, route: CompiledRoute & { kind: 'forwardDynamic' }): void {
@@ -498,12 +562,14 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     const upstreamHead = writeRequestHead(head.method, this.upstreamTarget, 1, this.upstreamFields, framing);
     if (upstreamHead === null) return this.respondError(400, 'bad-request', 'request cannot be written upstream', true);
     this.upstreamHead = upstreamHead;
+    this.upstreamFraming = framing;
     this.isChunkedUpstream = framing.kind === 'chunked';
     this.reqState = REQ_WAIT_UPSTREAM;
     if (this.deadlineKind === D_BODY) this.disarmDeadline();
     this.socket.pause();
     this.tConnectStart = this.ctx.sweeper.time();
-    (this.pool as TargetPool).acquire(this);
+    const isQueued = (this.pool as TargetPool).acquire(this);
+    if (isQueued) this.armExchangeDeadline(D_QUEUE, this.upstreamRt?.queueTimeoutMs ?? 1000);
   }
 
   // =============================================================================================
@@ -519,6 +585,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     connection.user = this;
     this.upstream = connection;
     this.isReused = isReused;
+    if (this.deadlineKind === D_QUEUE) this.disarmDeadline();
     this.connectMs = isReused ? 0 : this.ctx.sweeper.time() - this.tConnectStart;
     if (this.ctx.bus.hasSubscribers(UpstreamConnected)) {
       this.ctx.bus.publish(UpstreamConnected.make({ requestId: this.requestId, target: this.targetAddress ?? '', isReused, connectMs: this.connectMs }));
@@ -561,6 +628,10 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   onUpstreamFailed(error: Error): void {
     if (this.reqState !== REQ_WAIT_UPSTREAM) return;
     const code = (error as NodeJS.ErrnoException).code;
+    const target = this.target;
+    if (target !== undefined) this.upstreamRt?.outlier?.recordConnectFailure(target.index, code ?? 'error');
+    // Nothing was sent: any method may go to another target.
+    if (this.retryElsewhere(`connect ${code ?? 'failed'}`, false)) return;
     if (code === 'ETIMEDOUT') return this.respondError(504, 'upstream-timeout', `connect to ${this.targetAddress ?? '?'} timed out`, false);
     this.respondError(502, 'upstream-refused', `connect to ${this.targetAddress ?? '?'} failed: ${code ?? error.message}`, false);
   }
@@ -718,6 +789,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         continue;
       }
       this.respBuf = null;
+      const upstream = this.upstreamRt;
+      if (upstream !== undefined && this.target !== undefined) {
+        upstream.outlier?.recordStatus(this.target.index, head.status);
+        // retryOn: an idempotent request answered 502/503/504 tries another target, unseen by the client.
+        if (upstream.retryOn.has(head.status) && this.retryElsewhere(`status ${head.status}`, true)) return;
+      }
       this.startResponse(head, start < buf.length);
       if (start < buf.length && this.respState !== RESP_DONE) {
         if (this.respState === RESP_BODY_LENGTH) this.relayLength(buf, start);
@@ -845,6 +922,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       requestIdHeader: this.snap.server.requestIdHeader,
       requestId: this.requestId,
       connection: !this.isClientKeepAlive ? 'close' : isHttp11 ? undefined : 'keep-alive',
+      stickyCookie: this.stickyCookie,
     });
     const out = writeResponseHead(head.status, head.reason, isHttp11 ? 1 : 0, fields, clientFraming);
     if (out === null) return this.failUpstream('upstream-bad-response', 'response head cannot be written to the client');
@@ -937,6 +1015,11 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       (this.pool as TargetPool).acquire(this);
       return;
     }
+    if (this.respState === RESP_HEAD && this.respBuf === null) {
+      const target = this.target;
+      if (target !== undefined) this.upstreamRt?.outlier?.recordConnectFailure(target.index, 'reset');
+      if (this.retryElsewhere(reason, true)) return;
+    }
     this.failUpstream('upstream-reset', reason);
   }
 
@@ -992,7 +1075,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.answerLocally(status, 'local-response', out === null ? errorResponse(500) : out, head.method === 'HEAD' ? EMPTY : body);
   }
 
-  private respondLocalStatus(status: number, termination: Termination, reason: string): void {
+  private respondLocalStatus(status: number, termination: Termination, reason: string, extraFields?: readonly string[]): void {
     // A 5xx reason names internal targets and error codes: it goes to the event, not to the client.
     const body = Buffer.from(`${status} ${status >= 500 ? statusText(status) : reason}\n`, 'latin1');
     this.publishFailure(status, termination, reason);
@@ -1000,6 +1083,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     // Decided before the head is written, so that a close is announced with Connection: close.
     if (this.leavesBodyUnread()) this.isClientKeepAlive = false;
     const fields = ['content-type', 'text/plain; charset=utf-8', this.snap.server.requestIdHeader, this.requestId];
+    if (extraFields !== undefined) fields.push(...extraFields);
     if (!this.isClientKeepAlive) fields.push('Connection', 'close');
     const out = writeResponseHead(status, undefined, head.versionMinor, fields, framingLength(body.length)) as Buffer;
     this.answerLocally(status, termination, out, head.method === 'HEAD' ? EMPTY : body);
@@ -1080,6 +1164,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   }
 
   private completeRequest(): void {
+    this.releaseTarget();
     const status = this.status;
     const counters = this.ctx.counters;
     if (status >= 500) counters.responses5xx++;
@@ -1191,7 +1276,14 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         this.closeCause = 'keep-alive-timeout';
         this.socket.end();
         return;
+      case D_QUEUE:
+        if (this.reqState !== REQ_WAIT_UPSTREAM || this.upstream !== undefined) return;
+        (this.pool as TargetPool).cancel(this);
+        this.respondLocalStatus(503, 'no-target', `every target of "${this.upstreamName ?? ''}" at maxConnections for the queue timeout`, RETRY_AFTER);
+        return;
       case D_RESPONSE_HEAD:
+        if (this.target !== undefined) this.upstreamRt?.outlier?.recordConnectFailure(this.target.index, 'timeout');
+        if (this.retryElsewhere('response head timeout', true)) return;
         this.failUpstream('upstream-timeout', `no response head within ${(this.timeouts as UpstreamTimeouts).responseHeadMs} ms`);
         return;
       case D_IDLE:
@@ -1251,6 +1343,17 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
 const EMPTY_ORIGINS: readonly string[] = Object.freeze([]);
 const EMPTY_FIELDS: string[] = [];
+const RETRY_AFTER: readonly string[] = Object.freeze(['retry-after', '1']);
+
+/** The target with the fewest requests in flight, for queueing when all are at their limit. */
+function leastBusy(upstream: UpstreamRuntime): TargetRuntime | undefined {
+  let best: TargetRuntime | undefined;
+  for (const target of upstream.targets) {
+    if (target.weight <= 0) continue;
+    if (best === undefined || target.inflight < best.inflight) best = target;
+  }
+  return best;
+}
 
 function isIdempotent(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'PUT' || method === 'DELETE' || method === 'TRACE';

@@ -1,17 +1,29 @@
 // What one config version means to the data plane: routes, upstreams with their pickers, and limits.
 import type { Config } from '@switchyard/config';
+import type { BalancedTarget, Picker } from '../balancer/picker.js';
+import type { RetryBudget } from '../balancer/retry-budget.js';
+import type { OutlierDetector } from '../health/outlier-detector.js';
 import type { HeadLimits } from '../http/index.js';
 import type { RouteTable } from '../router/index.js';
 import type { TargetPool } from './target-pool.js';
 
-/** One target as connection code sees it. */
-export interface TargetRuntime {
+/**
+ * One target as connection code and pickers see it. `weight` (effective: configured × slow start)
+ * is set by the balancer actor before it builds a picker; `inflight` is kept by the data plane.
+ */
+export interface TargetRuntime extends BalancedTarget {
   readonly upstream: string;
   /** `host:port`, as in the config and the access log. */
   readonly address: string;
   /** The Host value sent when the route does not preserve the client's. */
   readonly hostHeader: string;
   readonly pool: TargetPool;
+  /** Position in the upstream's configured targets (what health views and detectors index by). */
+  readonly index: number;
+  readonly configuredWeight: number;
+  weight: number;
+  inflight: number;
+  readonly maxConnections: number;
 }
 
 export interface UpstreamTimeouts {
@@ -20,15 +32,23 @@ export interface UpstreamTimeouts {
   readonly idleMs: number;
 }
 
-/** One upstream: its picker over active targets, and what location rewriting compares against. */
+/** One upstream of one config version: targets, the current picker, retry and queue policy. */
 export interface UpstreamRuntime {
   readonly name: string;
   readonly scheme: 'http' | 'https';
   readonly targets: readonly TargetRuntime[];
-  pick(): TargetRuntime | undefined;
+  /** Replaced by the balancer actor when health, draining or slow start change the candidates. */
+  picker: Picker<TargetRuntime>;
+  /** Passive health: where the data plane reports outcomes; undefined when passive checks are off. */
+  outlier: OutlierDetector | undefined;
   readonly timeouts: UpstreamTimeouts;
   /** `scheme://host:port` of every target, for ProxyPassReverse. */
   readonly origins: readonly string[];
+  readonly retries: number;
+  /** Statuses that make an idempotent request try another target. */
+  readonly retryOn: ReadonlySet<number>;
+  readonly retryBudget: RetryBudget;
+  readonly queueTimeoutMs: number;
 }
 
 /** Proxy-wide settings, derived once per config version. */

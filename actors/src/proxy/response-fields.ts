@@ -16,6 +16,8 @@ export interface ClientResponseFacts {
   requestId: string;
   /** 'close' or 'keep-alive' (for HTTP/1.0 clients), or undefined to add none. */
   connection: string | undefined;
+  /** A sticky-cookie pin to set, when the balancer asked for one. */
+  stickyCookie?: string | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export function buildClientFields(head: ResponseHead, facts: ClientResponseFacts
     else fields.push('Via', VIA_11);
   }
   if (!hasRequestId) fields.push(facts.requestIdHeader, facts.requestId);
+  if (facts.stickyCookie !== undefined) fields.push('Set-Cookie', facts.stickyCookie);
   if (facts.connection !== undefined) fields.push('Connection', facts.connection);
   return fields;
 }

@@ -59,7 +59,8 @@ export class TargetPool implements ConnectionOwner {
     while (this.idle.length > limits.maxIdle) this.idle.shift()?.destroy();
   }
 
-  acquire(client: PoolClient): void {
+  /** Hands `client` a connection now or later; returns true when it has to wait for a free slot. */
+  acquire(client: PoolClient): boolean {
     while (this.idle.length > 0) {
       const connection = this.idle.pop() as UpstreamConnection;
       if (connection.isClosed || connection.socket.destroyed) continue;
@@ -68,13 +69,14 @@ export class TargetPool implements ConnectionOwner {
       connection.requests++;
       this.stats.reused++;
       client.onUpstreamReady(connection, true);
-      return;
+      return false;
     }
     if (this.open >= this.limits.maxConnections) {
       this.waiting.push(client);
-      return;
+      return true;
     }
     this.connect(client);
+    return false;
   }
 
   /** Forgets a client that no longer wants a connection (it timed out or went away). */

@@ -174,3 +174,15 @@ export const ConfigRejected = defineMessage('config.rejected', {
   keptVersion: z.number().int(),
 });
 export type ConfigRejected = MessageOf<typeof ConfigRejected>;
+
+/** A request is tried again on another target, within the upstream's retry budget. */
+export const RequestRetried = defineMessage('request.retried', {
+  requestId: z.string(),
+  upstream: z.string(),
+  /** The target that failed. */
+  target: z.string(),
+  reason: z.string(),
+  /** 1 for the first retry. */
+  attempt: z.number().int(),
+});
+export type RequestRetried = MessageOf<typeof RequestRetried>;
