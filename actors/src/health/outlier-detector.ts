@@ -145,6 +145,16 @@ export class OutlierDetector {
     if (!isEjected && this.status5xxLimit > 0 && run >= this.status5xxLimit) this.tryEject(index, at, KIND_STATUS, '');
   }
 
+  /**
+   * Ends the ejection of `index` now, whatever its time left: a passing active check proves the
+   * target serves again (Envoy's `successful_active_health_check_uneject_host`).
+   */
+  unEject(index: number, at: number = this.now()): boolean {
+    if (this.ejectedUntilAt[index] === NOT_EJECTED || this.ejectedUntilAt[index] === undefined) return false;
+    this.ejectedUntilAt[index] = at;
+    return this.restoreIfDue(index, at);
+  }
+
   /** Ends every ejection due by `now`; returns how many ended. */
   expire(now: number = this.now()): number {
     if (this.ejectedNow === 0) return 0;

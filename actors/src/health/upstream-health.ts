@@ -277,6 +277,8 @@ export class UpstreamHealth {
     record.active = state;
     record.activeSince = at;
     record.activeReason = reason;
+    // A target the active check finds healthy again is no longer held out by a passive ejection.
+    if (state === 'healthy') this.outlier.unEject(index, at);
     return this.reconcile(record, 'active', reason, at);
   }
 

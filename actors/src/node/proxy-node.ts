@@ -1,9 +1,9 @@
 // Assembles a proxy node: an actor system, the proxy actor and its children, and the live snapshot.
-import { ActorSystem, Snapshot, SwitchyardError, createActorSystem, nextId, silentLogger, type Bus, type Clock, type Logger } from '@switchyard/core';
+import { ActorSystem, ExplainHealth, Snapshot, SwitchyardError, createActorSystem, nextId, silentLogger, type Bus, type Clock, type HealthExplanation, type Logger } from '@switchyard/core';
 import type { Config } from '@switchyard/config';
 import { DeadlineSweeper } from '../proxy/deadline-sweeper.js';
 import type { ProxySnapshot } from '../proxy/proxy-snapshot.js';
-import { ApplyConfig, Drain, proxy, type ApplyProblem, type ListenerEntry } from './proxy.actor.js';
+import { ApplyConfig, Drain, DrainTarget, proxy, type ApplyProblem, type ListenerEntry } from './proxy.actor.js';
 import type { ListenerCounters } from '../proxy/listener-context.js';
 
 export interface ProxyNodeOptions {
@@ -43,6 +43,10 @@ export interface ProxyNode {
   apply(config: Readonly<Config>, source: string): Promise<void>;
   /** Stops accepting, lets in-flight requests finish up to graceMs, closes. */
   close(options?: { graceMs?: number }): Promise<void>;
+  /** Drains a target (`host:port`) at run time, or puts it back; false when no such target. */
+  drain(upstream: string, target: string, isDraining?: boolean): Promise<boolean>;
+  /** Why each target is in the state it is in: state, since when, and the evidence. */
+  explainHealth(upstream?: string, target?: string): Promise<HealthExplanation>;
 }
 
 /**
@@ -103,6 +107,9 @@ export async function startProxyNode(config: Readonly<Config>, options: ProxyNod
     listeners: () => listeners.map((entry) => ({ name: entry.name, protocol: entry.config.protocol, host: entry.host, port: entry.port })),
     counters: () => Object.fromEntries(listeners.map((entry) => [entry.name, entry.context.counters])),
     apply,
+    drain: (upstream, target, isDraining = true) => ref.ask(DrainTarget, { upstream, target, isDraining }, { timeoutMs: 10_000 }),
+    explainHealth: (upstream, target) =>
+      ref.ask(ExplainHealth, { ...(upstream === undefined ? {} : { upstream }), ...(target === undefined ? {} : { target }) }, { timeoutMs: 10_000 }),
     async close(closeOptions = {}) {
       const graceMs = closeOptions.graceMs ?? 10_000;
       const cut = await ref.ask(Drain, { graceMs }, { timeoutMs: graceMs + 10_000 }).catch(() => -1);

@@ -1,5 +1,5 @@
 // The proxy actor: applies config versions atomically across router, balancer and listeners.
-import { ConfigApplied, ConfigRejected, Snapshot, defineActor, defineMessage, type ActorRef, type MessageOf } from '@switchyard/core';
+import { ConfigApplied, ConfigRejected, ExplainHealth, SetTargetAdmin, Snapshot, defineActor, defineMessage, type ActorRef, type MessageOf } from '@switchyard/core';
 import type { Config, ListenerConfig } from '@switchyard/config';
 import { z } from 'zod';
 import { BuildUpstreams, balancer } from '../balancer/balancer.actor.js';
@@ -41,13 +41,26 @@ interface Prepared {
 
 export const ApplyConfig = defineMessage('proxy.apply', { config: z.custom<Readonly<Config>>(), source: z.string() }, { reply: z.custom<ApplyResult>() });
 export const Drain = defineMessage('proxy.drain', { graceMs: z.number() }, { reply: z.number() });
+/**
+ * Takes a target out of rotation (or puts it back): no new requests, those in flight finish; after
+ * the upstream's `deregistrationDelay` its idle pooled connections are closed. Replies whether the
+ * target exists.
+ */
+export const DrainTarget = defineMessage('proxy.drain-target', { upstream: z.string(), target: z.string(), isDraining: z.boolean() }, { reply: z.boolean() });
+const DeregistrationDue = defineMessage('proxy.deregistration-due', { upstream: z.string(), target: z.string() });
 const ApplyPrepared = defineMessage('proxy.apply-prepared', {
   prepared: z.custom<Prepared>().optional(),
   problems: z.array(z.object({ path: z.string(), message: z.string() })),
   source: z.string(),
   reply: z.custom<(result: ApplyResult) => void>(),
 });
-type In = MessageOf<typeof ApplyConfig> | MessageOf<typeof ApplyPrepared> | MessageOf<typeof Drain>;
+type In =
+  | MessageOf<typeof ApplyConfig>
+  | MessageOf<typeof ApplyPrepared>
+  | MessageOf<typeof Drain>
+  | MessageOf<typeof DrainTarget>
+  | MessageOf<typeof DeregistrationDue>
+  | MessageOf<typeof ExplainHealth>;
 
 export interface ProxyArgs {
   sweeper: DeadlineSweeper;
@@ -143,6 +156,28 @@ export const proxy = defineActor<ProxyState, In, ProxyArgs>({
           return { ...next, isApplying: true };
         }
         return { ...next, isApplying: false };
+      }
+      case 'proxy.drain-target': {
+        const reply = ctx.deferReply(DrainTarget);
+        if (reply === undefined) return;
+        const { upstream, target, isDraining } = message;
+        state.health
+          .ask(SetTargetAdmin, { upstream, target, override: isDraining ? 'down' : 'none', reason: isDraining ? 'draining' : 'undrained' })
+          .then(reply, () => reply(false));
+        const delay = state.config?.upstreams.find((u) => u.name === upstream)?.deregistrationDelay;
+        if (isDraining && delay !== undefined) ctx.schedule(delay, DeregistrationDue.make({ upstream, target }));
+        return;
+      }
+      case 'proxy.deregistration-due': {
+        const runtime = state.args.snapshot.current?.upstreams.get(message.upstream);
+        runtime?.targets.find((t) => t.address === message.target)?.pool.closeIdle();
+        return;
+      }
+      case 'health.explain': {
+        const reply = ctx.deferReply(ExplainHealth);
+        if (reply === undefined) return;
+        state.health.ask(ExplainHealth, { ...(message.upstream === undefined ? {} : { upstream: message.upstream }), ...(message.target === undefined ? {} : { target: message.target }) }).then(reply, () => reply({ upstreams: [] } as never));
+        return;
       }
       case 'proxy.drain': {
         const reply = ctx.deferReply(Drain);

@@ -115,6 +115,11 @@ export class TargetPool implements ConnectionOwner {
     this.idle.push(connection);
   }
 
+  /** Closes the idle connections now; busy ones go back to the pool as usual. */
+  closeIdle(): void {
+    for (const connection of this.idle.splice(0)) connection.destroy();
+  }
+
   /** Closes idle connections and refuses to pool more; busy ones finish and are closed on release. */
   retire(): void {
     this.isRetired = true;

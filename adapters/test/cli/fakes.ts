@@ -67,6 +67,17 @@ export class FakeNode implements ProxyNode {
     this.bus = bus ?? new Bus();
   }
 
+  drained: { upstream: string; target: string; isDraining: boolean }[] = [];
+
+  async drain(upstream: string, target: string, isDraining = true): Promise<boolean> {
+    this.drained.push({ upstream, target, isDraining });
+    return true;
+  }
+
+  async explainHealth(): ReturnType<ProxyNode['explainHealth']> {
+    return { upstreams: [] } as unknown as Awaited<ReturnType<ProxyNode['explainHealth']>>;
+  }
+
   counters(): ReturnType<ProxyNode['counters']> {
     return {};
   }
