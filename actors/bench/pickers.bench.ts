@@ -23,6 +23,8 @@ interface Case {
   fullTargets?: number;
   /** Every target has 1-10 requests in flight (no idle one): least-connections' worst case. */
   isBusy?: boolean;
+  /** Reference rows, not pickers: the cost floor of reading every target, and an allocating pick. */
+  reference?: 'floor' | 'allocating';
 }
 
 const CASES: Case[] = (['round-robin', 'least-connections', 'least-request', 'random', 'consistent-hash', 'sticky-cookie', 'first'] as const).flatMap(
@@ -37,7 +39,32 @@ CASES.push(
   { name: 'consistent-hash, boundedLoad 1.25', balance: 'consistent-hash', weights: 'mixed', boundedLoad: 1.25 },
   { name: 'round-robin, 10 of 100 full', balance: 'round-robin', weights: 'mixed', fullTargets: 10 },
   { name: 'first, 50 of 100 full', balance: 'first', weights: 'equal', fullTargets: 50 },
+  { name: '(reference) sum inflight of all 100', balance: 'first', weights: 'equal', reference: 'floor' },
+  { name: '(reference) one 3-field object per pick', balance: 'first', weights: 'equal', reference: 'allocating' },
 );
+
+/** What any O(n) picker pays at least: reading `inflight` of every target object, nothing else. */
+class SumInflight {
+  constructor(private readonly targets: readonly BenchTarget[]) {}
+  pick(_request: PickRequest): BenchTarget | undefined {
+    let total = 0;
+    for (let i = 0; i < this.targets.length; i++) total += (this.targets[i] as BenchTarget).inflight;
+    return this.targets[total & 63];
+  }
+}
+
+/** A pick that allocates, to show what the GC column looks like when a picker does. */
+class Allocating {
+  private next = 0;
+  /** Kept so the object escapes: otherwise V8 removes the allocation altogether. */
+  last: unknown;
+  constructor(private readonly targets: readonly BenchTarget[]) {}
+  pick(_request: PickRequest): BenchTarget | undefined {
+    const choice = { index: this.next++ % this.targets.length, at: this.next, of: this.targets.length };
+    this.last = choice;
+    return this.targets[choice.index];
+  }
+}
 
 class BenchTarget implements BalancedTarget {
   constructor(
@@ -82,12 +109,13 @@ async function runCase(c: Case): Promise<Result> {
   const prng = new Prng(1);
   const targets = Array.from({ length: TARGETS }, (_, i) => {
     const full = i < (c.fullTargets ?? 0);
-    // Busy but not full: 0-9 requests in flight (1-10 when none may be idle), caps well above.
+    // 0-9 requests in flight (1-10 when none may be idle); no cap (the default) unless full.
     const inflight = full ? 64 : prng.below(10) + (c.isBusy === true ? 1 : 0);
-    return new BenchTarget(`10.0.${i >> 8}.${i & 255}:8080`, c.weights === 'equal' ? 1 : 1 + (i % 10), inflight, 64);
+    return new BenchTarget(`10.0.${i >> 8}.${i & 255}:8080`, c.weights === 'equal' ? 1 : 1 + (i % 10), inflight, full ? 64 : Infinity);
   });
   const config: PickerConfig = { balance: c.balance, hashKey: 'source-ip', stickyCookie: { name: 'sy' }, choices: 2, boundedLoad: c.boundedLoad };
-  const picker: Picker<BenchTarget> = createPicker(config, targets, { seed: 7 });
+  const picker: Pick<Picker<BenchTarget>, 'pick'> =
+    c.reference === 'floor' ? new SumInflight(targets) : c.reference === 'allocating' ? new Allocating(targets) : createPicker(config, targets, { seed: 7 });
   // Clients with distinct addresses; three in four already carry a sticky cookie.
   const requests = Array.from(
     { length: REQUESTS },
@@ -133,11 +161,14 @@ function main(): void {
   const rows = CASES.map((c, i) => {
     const out = execFileSync(process.execPath, [self, String(i)], { encoding: 'utf8' });
     const result = JSON.parse(out) as Result;
+    if (c.reference !== undefined) return [c.name, c.weights, fmt(result.ns), String(result.gcs), '', ''];
     return [c.name, c.weights, fmt(result.ns), String(result.gcs), `≤ ${BUDGET_NS} ns`, result.ns <= BUDGET_NS ? 'yes' : 'NO'];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
-  console.log(`pickers: median of ${RUNS} runs × ${PICKS_PER_RUN.toLocaleString('en')} picks after warm-up, ${REQUESTS} distinct requests, node ${process.version}`);
+  const runs = `median of ${RUNS} runs × ${PICKS_PER_RUN.toLocaleString('en')} picks after warm-up`;
+  console.log(`pickers: CPU ns per pick, ${runs}, ${REQUESTS} distinct requests, node ${process.version}`);
+  console.log('GCs in runs: collections during all timed runs; a pick that allocates shows many (see the reference row).');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));

@@ -1,5 +1,5 @@
 // The balancer actor: owns the target pools, builds each version's upstreams, and keeps pickers current.
-import { defineActor, defineMessage, type MessageOf, type Snapshot } from '@switchyard/core';
+import { PickerReplaced, defineActor, defineMessage, type ActorContext, type MessageOf, type Snapshot } from '@switchyard/core';
 import type { Config, UpstreamConfig } from '@switchyard/config';
 import { z } from 'zod';
 import type { HealthViews } from '../health/index.js';
@@ -56,11 +56,11 @@ export const balancer = defineActor<BalancerState, In, { sweeper: DeadlineSweepe
           if (runtime !== undefined) live.set(config.name, { runtime, config, view: undefined });
         }
         const next = { ...state, live };
-        rebuildChanged(next, state.views.current);
+        rebuildChanged(next, state.views.current, ctx);
         return next;
       }
       case 'balancer.health-views-changed':
-        rebuildChanged(state, message.views);
+        rebuildChanged(state, message.views, ctx);
         return;
     }
   },
@@ -69,11 +69,22 @@ export const balancer = defineActor<BalancerState, In, { sweeper: DeadlineSweepe
   },
 });
 
-function rebuildChanged(state: BalancerState, views: HealthViews): void {
+function rebuildChanged(state: BalancerState, views: HealthViews, ctx: ActorContext<In>): void {
+  const isObserved = ctx.isObserved(PickerReplaced);
   for (const entry of state.live.values()) {
     const view = views.get(entry.config.name);
     if (view === entry.view) continue;
     entry.view = view;
     applyHealthView(entry.runtime, entry.config, view);
+    if (isObserved) {
+      ctx.emit(
+        PickerReplaced.make({
+          upstream: entry.config.name,
+          candidates: entry.runtime.targets.filter((t) => t.weight > 0).length,
+          total: entry.runtime.targets.length,
+          isPanicking: view?.isPanicking ?? false,
+        }),
+      );
+    }
   }
 }

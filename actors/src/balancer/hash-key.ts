@@ -20,7 +20,11 @@ export interface HashKey {
   readonly name: string;
 }
 
-const NAMED: Readonly<Record<string, HashKeySource>> = { header: HashKeySource.Header, cookie: HashKeySource.Cookie, query: HashKeySource.Query };
+const NAMED: Readonly<Record<string, HashKeySource>> = {
+  header: HashKeySource.Header,
+  cookie: HashKeySource.Cookie,
+  query: HashKeySource.Query,
+};
 const PLAIN: Readonly<Record<string, HashKeySource>> = {
   'source-ip': HashKeySource.SourceIp,
   host: HashKeySource.Host,
@@ -40,7 +44,8 @@ export function parseHashKey(text: string): HashKey {
   const named = colon > 0 ? NAMED[text.slice(0, colon)] : undefined;
   const name = text.slice(colon + 1);
   if (named === undefined || name === '') {
-    throw new SwitchyardError('ERR_CONFIG_INVALID', `invalid hashKey ${JSON.stringify(text)}: use source-ip, host, path, uri, header:<name>, cookie:<name> or query:<name>`);
+    const hint = 'use source-ip, host, path, uri, header:<name>, cookie:<name> or query:<name>';
+    throw new SwitchyardError('ERR_CONFIG_INVALID', `invalid hashKey ${JSON.stringify(text)}: ${hint}`);
   }
   // PickRequest.header takes lower-case names; cookie and query names are case-sensitive.
   return { source: named, name: named === HashKeySource.Header ? name.toLowerCase() : name };

@@ -28,7 +28,7 @@ export function maglevTableSize(targetCount: number): number {
  * Weights follow Envoy's weighted Maglev: in round r a target takes a turn only when
  * `r * weight / maxWeight` has reached the turns it already took, so a target with half the
  * maximum weight claims a slot every other round and ends up with about half as many slots.
- * Cost: about size × ln(size) probes, a few ms for 65537 slots, once per picker.
+ * Cost: about size × ln(size) probes: ~3 ms for 100 targets in 65537 slots, ~0.1 s for 1000 in 655373.
  */
 export function buildMaglevTable(addresses: readonly string[], weights: readonly number[], size: number): Uint16Array | Uint32Array {
   const n = addresses.length;

@@ -40,6 +40,12 @@ export const CloseCause = z.enum([
   'upstream-error',
   'server-shutdown',
   'socket-error',
+  /** tcp/tls/udp listeners: no traffic either way for the idle timeout. */
+  'idle-timeout',
+  /** tcp/tls listeners: the upstream ended or reset the connection first. */
+  'upstream-closed',
+  /** tcp/tls/udp listeners: no forward route applies to the connection. */
+  'no-route',
 ]);
 export type CloseCause = z.infer<typeof CloseCause>;
 
@@ -186,3 +192,13 @@ export const RequestRetried = defineMessage('request.retried', {
   attempt: z.number().int(),
 });
 export type RequestRetried = MessageOf<typeof RequestRetried>;
+
+/** The balancer replaced an upstream's picker: health, draining, slow start or a new version changed its candidates. */
+export const PickerReplaced = defineMessage('balancer.picker-replaced', {
+  upstream: z.string(),
+  /** Targets the new picker chooses from. */
+  candidates: z.number().int(),
+  total: z.number().int(),
+  isPanicking: z.boolean(),
+});
+export type PickerReplaced = MessageOf<typeof PickerReplaced>;
