@@ -86,8 +86,10 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxInsta
 }
 
 /** The origin every HTTP bench proxies to: {@link SMALL_BODY} at `/`, {@link LARGE_BODY_BYTES} at `/64k`. */
-export async function startNginxOrigin(placement: TargetPlacement = {}): Promise<NginxInstance> {
+export async function startNginxOrigin(placement: TargetPlacement = {}, extraPorts: readonly number[] = []): Promise<NginxInstance> {
   const port = await freePort();
+  // Extra listening ports let one origin stand for many targets (the 50-target health bench).
+  const extraListens = extraPorts.map((p) => `listen 127.0.0.1:${p} backlog=4096;`).join('\n        ');
   return startNginx({
     ...placement,
     name: 'origin',
@@ -103,6 +105,7 @@ export async function startNginxOrigin(placement: TargetPlacement = {}): Promise
     open_file_cache max=16;
     server {
         listen 127.0.0.1:${port} backlog=4096;
+        ${extraListens}
         root ${www};
         location = / { return 200 ${JSON.stringify(SMALL_BODY)}; }
         location = /64k { }

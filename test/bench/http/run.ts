@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHaproxyHttpProxy } from './haproxy.js';
 import { startNodeHttpProxy } from './http-proxy-target.js';
+import { freePort } from './free-port.js';
 import { LARGE_BODY_BYTES, SMALL_BODY, startNginxHttpProxy, startNginxOrigin, type NginxInstance } from './nginx.js';
 import { benchSourceDir, repoRoot } from './paths.js';
 import { get, runChecks, type Check } from './probe.js';
@@ -42,14 +43,26 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'keepalive-64k', description: `keep-alive, ${LARGE_BODY_BYTES / 1024} KiB body`, path: '/64k', headers: {} },
 ];
 
-const TargetName = { direct: 'direct', nginx: 'nginx', haproxy: 'haproxy', httpProxy: 'http-proxy', switchyard: 'switchyard', switchyardEvents: 'switchyard+events' } as const;
+const TargetName = {
+  direct: 'direct',
+  nginx: 'nginx',
+  haproxy: 'haproxy',
+  httpProxy: 'http-proxy',
+  switchyard: 'switchyard',
+  switchyardEvents: 'switchyard+events',
+  switchyard50: 'switchyard-50',
+  switchyard50Health: 'switchyard-50+health',
+} as const;
+
+/** The 50-target pair: the same origin behind 50 ports, without and with active health checks. */
+const MANY_TARGETS = 50;
 type TargetName = (typeof TargetName)[keyof typeof TargetName];
 
 interface TargetDef {
   name: TargetName;
   /** Commands this target needs on PATH; missing ones fail the run (see scripts/bench-deps.sh). */
   needs: readonly string[];
-  start(origin: NginxInstance): Promise<RunningTarget>;
+  start(origin: NginxInstance & { extraPorts: readonly number[] }): Promise<RunningTarget>;
 }
 
 const TARGETS: readonly TargetDef[] = [
@@ -66,7 +79,17 @@ const TARGETS: readonly TargetDef[] = [
   { name: TargetName.haproxy, needs: ['haproxy'], start: (origin) => startHaproxyHttpProxy(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.httpProxy, needs: [], start: (origin) => startNodeHttpProxy(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.switchyard, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }) },
-  { name: TargetName.switchyardEvents, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }, true) },
+  { name: TargetName.switchyardEvents, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }, { withEvents: true }) },
+  {
+    name: TargetName.switchyard50,
+    needs: [],
+    start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }, { targetPorts: origin.extraPorts }),
+  },
+  {
+    name: TargetName.switchyard50Health,
+    needs: [],
+    start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }, { targetPorts: origin.extraPorts, withHealthChecks: true }),
+  },
 ];
 
 /** What every target must get right before its numbers mean anything. */
@@ -140,7 +163,10 @@ async function main(): Promise<number> {
   const host = describeHost();
   printHeader(settings, host);
 
-  const origin = await startNginxOrigin({ cpu: ORIGIN_CPU });
+  const wantsMany = settings.targets.some((t) => t === TargetName.switchyard50 || t === TargetName.switchyard50Health);
+  const extraPorts: number[] = [];
+  if (wantsMany) for (let i = 1; i < MANY_TARGETS; i++) extraPorts.push(await freePort());
+  const origin = Object.assign(await startNginxOrigin({ cpu: ORIGIN_CPU }, extraPorts), { extraPorts });
   const originProblems = await runChecks(origin.port, CHECKS.slice(0, 2));
   if (originProblems.length > 0) throw new Error(`origin is not serving as expected:\n  ${originProblems.join('\n  ')}`);
   console.log(`origin: nginx on 127.0.0.1:${origin.port} (pid ${origin.pid})\n`);
@@ -166,7 +192,7 @@ async function main(): Promise<number> {
   return measurements.some((m) => m.status === 'failed') ? 1 : 0;
 }
 
-async function measureTarget(def: TargetDef, origin: NginxInstance, settings: Settings): Promise<Measurement[]> {
+async function measureTarget(def: TargetDef, origin: NginxInstance & { extraPorts: readonly number[] }, settings: Settings): Promise<Measurement[]> {
   const all = (status: Status, reason: string): Measurement[] =>
     SCENARIOS.map((s) => ({ target: def.name, scenario: s.name, status, reason }));
 

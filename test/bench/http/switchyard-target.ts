@@ -13,10 +13,20 @@ const SERVER_ENTRY = join(repoRoot(), 'test', 'dist', 'bench', 'http', 'switchya
  * `withEvents`, a bus subscriber receives every lifecycle event, so the bench shows what
  * observing every connection costs.
  */
-export async function startSwitchyard(originPort: number, placement: TargetPlacement = {}, withEvents = false): Promise<RunningTarget> {
+export interface SwitchyardMode {
+  /** A bus subscriber receives every lifecycle event. */
+  withEvents?: boolean;
+  /** More ports of the same origin, each one more target of the upstream. */
+  targetPorts?: readonly number[];
+  /** Active HTTP health checks on every target (2 s interval, HAProxy-like defaults). */
+  withHealthChecks?: boolean;
+}
+
+export async function startSwitchyard(originPort: number, placement: TargetPlacement = {}, mode: SwitchyardMode = {}): Promise<RunningTarget> {
   const port = await freePort();
-  const args = [SERVER_ENTRY, String(port), String(originPort), ...(withEvents ? ['--events'] : [])];
-  const proc = spawnTracked(withEvents ? 'switchyard+events' : 'switchyard', process.execPath, args, { ...placement, keepStdinOpen: true });
+  const ports = [originPort, ...(mode.targetPorts ?? [])].join(',');
+  const args = [SERVER_ENTRY, String(port), ports, ...(mode.withEvents === true ? ['--events'] : []), ...(mode.withHealthChecks === true ? ['--health'] : [])];
+  const proc = spawnTracked('switchyard', process.execPath, args, { ...placement, keepStdinOpen: true });
   try {
     await waitForPort(port, proc);
   } catch (err) {
