@@ -41,6 +41,7 @@ import type { Timed } from './deadline-sweeper.js';
 import type { ListenerContext } from './listener-context.js';
 import { PickView } from './pick-view.js';
 import type { ProxySnapshot, TargetRuntime, UpstreamRuntime, UpstreamTimeouts } from './proxy-snapshot.js';
+import { SCRIPT_TARGET_TIMEOUTS, runScriptRoute, type ScriptVerdict } from '../scripts/script-route.js';
 import { buildUpstreamFields, clientIpFrom, viaHops } from './request-fields.js';
 import { buildClientFields } from './response-fields.js';
 import type { PoolClient, TargetPool } from './target-pool.js';
@@ -171,6 +172,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private isBodyComplete = false;
   private isChunkedUpstream = false;
   private upgrade: string | null = null;
+  /** A response head held back to leave with its small body in one write. */
+  private headOut: Buffer | null = null;
   private upstreamRt: UpstreamRuntime | undefined;
   private target: TargetRuntime | undefined;
   /** Targets this request failed on, so a retry goes elsewhere. */
@@ -413,7 +416,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       case 'redirect':
         return this.respondStatic(route.redirect.status, ['location', route.redirect.render(this.factsFor(head, this.path))], EMPTY);
       case 'script':
-        return this.respondError(503, 'no-target', 'script routes are not available yet', false);
+        return this.applyScriptDecision(head, route, undefined);
       case 'forward':
         return this.forwardTo(head, route, route.forward.pick());
       case 'forwardDynamic':
@@ -511,6 +514,75 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.timeouts = timeouts;
     const isDefaultPort = resolved.port === (resolved.scheme === 'https' ? 443 : 80);
     this.startForwarding(head, route, pool, isDefaultPort ? resolved.host : `${resolved.host}:${resolved.port}`);
+  }
+
+  /**
+   * A script route: runs its router and carries out the decision through the paths configured
+   * actions use (`decided` is the verdict when it is already known). An inline router answers at
+   * once. A worker answers later: the exchange waits in REQ_WAIT_UPSTREAM with the client socket
+   * paused, so a client close or the route deadline still end it, and an answer for an exchange
+   * that has ended meanwhile is dropped.
+   */
+  private applyScriptDecision(head: RequestHead, route: CompiledRoute, decided: ScriptVerdict | undefined): void {
+    let verdict = decided;
+    if (verdict === undefined) {
+      const result = runScriptRoute(this.snap.scripts, this.snap.routes, route, this.factsFor(head, this.path), this.peerIp, this.socket, this.requestId);
+      if (result instanceof Promise) {
+        const exchange = this.requestCount;
+        this.reqState = REQ_WAIT_UPSTREAM;
+        this.socket.pause();
+        void result.then((late) => {
+          if (this.requestCount !== exchange || this.reqState !== REQ_WAIT_UPSTREAM || this.pool !== undefined) return;
+          this.reqState = REQ_HEAD;
+          this.resumeClient();
+          this.applyScriptDecision(head, route, late);
+        });
+        return;
+      }
+      verdict = result;
+    }
+    let h = head;
+    const rewrite = verdict.rewrite;
+    if (rewrite !== undefined) {
+      if (rewrite.path !== undefined) this.path = rewrite.path;
+      if (rewrite.headers !== undefined) this.head = h = { ...head, headers: rewrite.headers };
+    }
+    switch (verdict.kind) {
+      case 'upstream':
+        return this.forwardTo(h, route, verdict.upstream);
+      case 'target': {
+        const pool = this.snap.dynamic.poolFor(verdict.key, verdict.host, verdict.port, verdict.scheme, true, undefined, SCRIPT_TARGET_TIMEOUTS);
+        this.upstreamName = verdict.key;
+        this.targetAddress = verdict.address;
+        this.upstreamOrigins = [verdict.key];
+        this.timeouts = SCRIPT_TARGET_TIMEOUTS;
+        return this.startForwarding(h, route, pool, route.preserveHost ? h.host : verdict.hostHeader);
+      }
+      case 'respond':
+        return this.respondStatic(verdict.response.status, verdict.response.headers, verdict.response.body);
+      case 'redirect':
+        return this.respondStatic(verdict.status, ['location', verdict.location], EMPTY);
+      case 'fail':
+        return this.respondError(verdict.status, 'no-target', verdict.reason, false);
+      case 'route': {
+        const next = verdict.route;
+        if (next === undefined) return this.respondLocalStatus(404, 'no-route', `no route matches after script route "${route.name}"`);
+        this.route = next;
+        if (this.ctx.bus.hasSubscribers(RouteMatched)) this.ctx.bus.publish(RouteMatched.make({ requestId: this.requestId, route: next.name, action: next.kind }));
+        switch (next.kind) {
+          case 'respond':
+            return this.respondStatic(next.respond.status, next.respond.headers, next.respond.body);
+          case 'redirect':
+            return this.respondStatic(next.redirect.status, ['location', next.redirect.render(this.factsFor(h, this.path))], EMPTY);
+          case 'script':
+            return this.applyScriptDecision(h, next, undefined);
+          case 'forward':
+            return this.forwardTo(h, next, next.forward.pick());
+          case 'forwardDynamic':
+            return this.forwardDynamic(h, next);
+        }
+      }
+    }
   }
 
   /** Checks the body limit, writes the upstream head afresh, and asks the pool for a connection. */
@@ -795,7 +867,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         // retryOn: an idempotent request answered 502/503/504 tries another target, unseen by the client.
         if (upstream.retryOn.has(head.status) && this.retryElsewhere(`status ${head.status}`, true)) return;
       }
-      this.startResponse(head, start < buf.length);
+      this.startResponse(head, buf.length - start);
       if (start < buf.length && this.respState !== RESP_DONE) {
         if (this.respState === RESP_BODY_LENGTH) this.relayLength(buf, start);
         else if (this.respState === RESP_BODY_CHUNKED) this.feedResponseDecoder(buf, start);
@@ -868,8 +940,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     if (out !== null) this.writeClient(out);
   }
 
-  /** `hasMoreBytes`: bytes follow the head in the same read (a body-less response must then not be reused). */
-  private startResponse(head: ResponseHead, hasMoreBytes: boolean): void {
+  /**
+   * `bytesAfterHead`: bytes that followed the head in the same read (a body-less response must
+   * then not be reused; a small body that is all there leaves with its head in one write).
+   */
+  private startResponse(head: ResponseHead, bytesAfterHead: number): void {
+    const hasMoreBytes = bytesAfterHead > 0;
     const request = this.head as RequestHead;
     const route = this.route as CompiledRoute;
     this.respHead = head;
@@ -926,7 +1002,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     });
     const out = writeResponseHead(head.status, head.reason, isHttp11 ? 1 : 0, fields, clientFraming);
     if (out === null) return this.failUpstream('upstream-bad-response', 'response head cannot be written to the client');
-    this.writeClient(out);
+    if (this.respState === RESP_BODY_LENGTH && bytesAfterHead >= this.respRemaining && this.respRemaining <= SMALL_BODY_BYTES) {
+      // One buffer, one write(2): cheaper than a corked writev of two for the common small answer.
+      this.headOut = out;
+    } else {
+      this.writeClient(out);
+    }
     if (this.respState === RESP_DONE) this.responseDone();
     else this.armExchangeDeadline(D_IDLE, (this.timeouts as UpstreamTimeouts).idleMs);
   }
@@ -935,7 +1016,16 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     const available = buf.length - start;
     const n = available < this.respRemaining ? available : this.respRemaining;
     this.respRemaining -= n;
-    this.writeClient(start === 0 && n === buf.length ? buf : buf.subarray(start, start + n));
+    const headOut = this.headOut;
+    if (headOut !== null) {
+      this.headOut = null;
+      const joined = Buffer.allocUnsafe(headOut.length + n);
+      headOut.copy(joined, 0);
+      buf.copy(joined, headOut.length, start, start + n);
+      this.writeClient(joined);
+    } else {
+      this.writeClient(start === 0 && n === buf.length ? buf : buf.subarray(start, start + n));
+    }
     if (this.respRemaining === 0) {
       if (start + n < buf.length) this.isUpstreamReusable = false;
       this.responseDone();
@@ -1344,6 +1434,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 const EMPTY_ORIGINS: readonly string[] = Object.freeze([]);
 const EMPTY_FIELDS: string[] = [];
 const RETRY_AFTER: readonly string[] = Object.freeze(['retry-after', '1']);
+/** Bodies up to this size that arrive with their head are copied behind it into one buffer. */
+const SMALL_BODY_BYTES = 16 * 1024;
 
 /** The target with the fewest requests in flight, for queueing when all are at their limit. */
 function leastBusy(upstream: UpstreamRuntime): TargetRuntime | undefined {
