@@ -1,4 +1,5 @@
 // Splits a route's traffic across upstreams by weight with smooth weighted round robin.
+import { SmoothWeightedRoundRobin } from '../balancer/smooth-weighted-round-robin.js';
 
 /** One upstream of a forward action and its share of the route's traffic. */
 export interface WeightedUpstream {
@@ -33,36 +34,17 @@ class SingleUpstream implements UpstreamSplit {
  * then repeat; weights 1,2 give b,a,b.
  */
 class SmoothWeightedSplit implements UpstreamSplit {
-  private readonly names: readonly string[];
-  private readonly weights: Float64Array;
-  private readonly current: Float64Array;
-  private readonly total: number;
+  private readonly swrr: SmoothWeightedRoundRobin<WeightedUpstream>;
 
   constructor(
     readonly upstreams: readonly WeightedUpstream[],
     active: readonly WeightedUpstream[],
   ) {
-    this.names = active.map((u) => u.name);
-    this.weights = Float64Array.from(active, (u) => u.weight);
-    this.current = new Float64Array(active.length);
-    this.total = active.reduce((sum, u) => sum + u.weight, 0);
+    this.swrr = new SmoothWeightedRoundRobin(active);
   }
 
   pick(): string {
-    const weights = this.weights;
-    const current = this.current;
-    let best = 0;
-    let bestValue = -Infinity;
-    for (let i = 0; i < weights.length; i++) {
-      const v = (current[i] as number) + (weights[i] as number);
-      current[i] = v;
-      if (v > bestValue) {
-        bestValue = v;
-        best = i;
-      }
-    }
-    current[best] = bestValue - this.total;
-    return this.names[best] as string;
+    return (this.swrr.pick() as WeightedUpstream).name;
   }
 }
 
