@@ -7,6 +7,7 @@ set -euo pipefail
 needed=(
   "curl:curl"
   "nats-server:nats-server"
+  "wrk:wrk"
 )
 
 missing=()

@@ -2,7 +2,7 @@
 export * from './schema.js';
 export { ConfigError, ConfigErrorCode, formatProblem, type ConfigProblem } from './errors.js';
 export { loadConfig, validateConfig, deepFreeze, type ValidationResult, type LocatedProblem } from './load.js';
-export { loadConfigFile, CONFIG_FILE_EXTENSIONS } from './load-file.js';
+export { loadConfigFile, readConfigInput, CONFIG_FILE_EXTENSIONS } from './load-file.js';
 export { configJsonSchema, configJsonSchemaText, writeConfigJsonSchema } from './json-schema.js';
 export { diffConfig, type ConfigDiff, type NamedDiff } from './diff.js';
 export { defineConfig, routeAction, forwardTargets, type RouteAction } from './define.js';

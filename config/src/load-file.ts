@@ -47,6 +47,34 @@ export async function loadConfigFile(file: string): Promise<Readonly<Config>> {
   }
 }
 
+/**
+ * Reads a config file as written, without validating it: the parsed YAML or JSON, or a module's
+ * default export. For sending a config elsewhere to be validated there (a cluster push); syntax
+ * errors and unreadable files throw as in `loadConfigFile`.
+ */
+export async function readConfigInput(file: string): Promise<unknown> {
+  const abs = path.resolve(file);
+  const ext = path.extname(abs).toLowerCase();
+  if (!(CONFIG_FILE_EXTENSIONS as readonly string[]).includes(ext)) {
+    throw loadFailed(abs, `unsupported config file extension "${ext}" (supported: ${CONFIG_FILE_EXTENSIONS.join(', ')})`);
+  }
+  const text = await readText(abs);
+  switch (ext) {
+    case '.yaml':
+    case '.yml':
+    case '.json': {
+      const { doc } = parseYaml(text);
+      if (doc.errors.length > 0) throw invalid(abs, doc.errors.map((e) => ({ path: '', message: `syntax error: ${firstLine(e.message)}` })));
+      return doc.toJS() as unknown;
+    }
+    case '.ts':
+    case '.mts':
+      return importTypeScript(abs, text);
+    default:
+      return importModule(abs, pathToFileURL(abs).href);
+  }
+}
+
 async function readText(abs: string): Promise<string> {
   try {
     const info = await stat(abs);

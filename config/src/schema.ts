@@ -38,11 +38,46 @@ export const ListenerTlsConfig = z.strictObject({
 });
 export type ListenerTlsConfig = z.output<typeof ListenerTlsConfig>;
 
+/**
+ * Accepting the PROXY protocol on a listener. Never guessed: a connection from a trusted source must
+ * start with a header (else it is closed), and one from any other source that starts with a header
+ * is closed too. No trusted sources means no header is accepted from anyone.
+ */
+export const ListenerProxyProtocolConfig = z.strictObject({
+  accept: z.array(z.enum(['v1', 'v2'])).min(1).default(['v1', 'v2']).describe('PROXY protocol versions taken from trusted sources.'),
+  trustedSources: z.array(Cidr).default([]).describe('Peers (load balancers) that must send a PROXY header; nobody when empty.'),
+  timeout: Duration.prefault('5s').describe('Time a trusted peer has to send the whole header.'),
+});
+export type ListenerProxyProtocolConfig = z.output<typeof ListenerProxyProtocolConfig>;
+
+/** Concurrent flows a udp listener keeps when its `maxFlows` is not set. */
+export const DEFAULT_MAX_FLOWS = 10_000;
+
 export const ListenerConfig = z.strictObject({
   name: Name,
-  protocol: ListenerProtocol.default('http'),
+  protocol: ListenerProtocol.default('http').describe(
+    'http, https (TLS terminated), tcp (bytes relayed; routed by listener, TLS SNI read without decrypting, source CIDR), tls (TLS terminated, bytes relayed) or udp (datagrams relayed per client flow). tcp, tls and udp listeners use only the forward routes that name them in `listeners`.',
+  ),
   address: ListenAddress,
   tls: ListenerTlsConfig.optional().describe('Required for https and tls listeners; not allowed on the others.'),
+  proxyProtocol: ListenerProxyProtocolConfig.optional().describe('Accept a PROXY protocol header from trusted sources (tcp and tls listeners).'),
+  allow: z.array(Cidr).optional().describe('Only peers in these CIDRs may connect; everyone when absent. deny wins over allow.'),
+  deny: z.array(Cidr).optional().describe('Peers in these CIDRs are refused.'),
+  maxConnections: z.number().int().positive().optional().describe('Concurrent connections (udp: flows) on this listener; more are refused. Unlimited when absent.'),
+  maxConnectionsPerSource: z.number().int().positive().optional().describe('Concurrent connections (udp: flows) from one peer address; more are refused.'),
+  maxFlows: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(`udp only: concurrent client flows (default ${DEFAULT_MAX_FLOWS}); datagrams of new flows beyond it are dropped and counted.`),
+}).superRefine((l, ctx) => {
+  if (l.protocol !== 'udp' && l.maxFlows !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['maxFlows'], message: `listener "${l.name}" uses protocol ${l.protocol}; maxFlows is for udp listeners (use maxConnections)` });
+  }
+  if (l.protocol === 'udp' && l.proxyProtocol !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['proxyProtocol'], message: `listener "${l.name}": the PROXY protocol is not accepted on udp listeners` });
+  }
 });
 export type ListenerConfig = z.output<typeof ListenerConfig>;
 
@@ -184,14 +219,32 @@ export const RespondConfig = z.strictObject({
 });
 export type RespondConfig = z.output<typeof RespondConfig>;
 
-/**
- * A scripted route (reserved for the scripting issue): a module path and the options handed to it.
- * `options` values are kept as given (and frozen with the config), so they should be plain data.
- */
-export const ScriptConfig = z.strictObject({
-  path: z.string().min(1),
-  options: z.record(z.string(), z.unknown()).default({}),
+/** A shadow version of a route's script: run beside the active one on a share of requests, compared, never answering. */
+export const ScriptShadowConfig = z.strictObject({
+  path: z.string().min(1).describe('The shadow version\'s file (relative to the config file).'),
+  share: z.number().min(0).max(1).default(0.1).describe('Share of requests (0..1) the shadow also decides, evenly spread.'),
 });
+export type ScriptShadowConfig = z.output<typeof ScriptShadowConfig>;
+
+const ScriptConfigObject = z.strictObject({
+  path: z.string().min(1).describe('The router module: .ts/.mts (compiled at load) or .js/.mjs, relative to the config file.'),
+  options: z.record(z.string(), z.unknown()).default({}).describe('Handed to the router as ctx.options (plain data).'),
+  isolation: z
+    .enum(['inline', 'worker'])
+    .default('inline')
+    .describe('inline: on the proxy thread, fastest, budget checked after the call; worker: a worker thread terminated at the deadline.'),
+  budget: Duration.prefault('50ms').describe('Time budget of one decision; an overrun falls back and restarts the router.'),
+  fallback: Name.optional().describe('Route that answers when the script fails or is restarting; 502/503 when absent.'),
+  shadow: ScriptShadowConfig.optional(),
+  watch: z.boolean().default(true).describe('Reload the script when its file changes.'),
+});
+
+/**
+ * A scripted route: a router module and the options handed to it. Written as an object, or as
+ * just the path (`script: ./routers/canary.ts`). `options` values are kept as given (and frozen
+ * with the config), so they should be plain data.
+ */
+export const ScriptConfig = z.union([z.string().min(1).transform((path) => ScriptConfigObject.parse({ path })), ScriptConfigObject]);
 export type ScriptConfig = z.output<typeof ScriptConfig>;
 
 /** Keys of a route that are actions; a route has exactly one. */
@@ -371,6 +424,8 @@ export const ServerTimeoutsConfig = z.strictObject({
   requestHead: Duration.prefault('10s').describe('Time to receive a full request head (slowloris guard → 408).'),
   keepAliveIdle: Duration.prefault('5s').describe('Idle time allowed between requests on a client connection.'),
   tunnelIdle: Duration.prefault('1h').describe('Silence allowed on an upgraded (WebSocket) connection in either direction before it is closed.'),
+  tcpIdle: Duration.prefault('1h').describe('Silence allowed on a tcp or tls listener connection, both directions together, before it is closed.'),
+  udpFlowIdle: Duration.prefault('30s').describe('A udp flow without a datagram either way for this long is forgotten.'),
 });
 export type ServerTimeoutsConfig = z.output<typeof ServerTimeoutsConfig>;
 
@@ -384,6 +439,14 @@ export const AccessLogConfig = z.strictObject({
 });
 export type AccessLogConfig = z.output<typeof AccessLogConfig>;
 
+/** What happens to established connections when a reload removes the listener they came in on. */
+export const DrainConfig = z.strictObject({
+  timeout: Duration.prefault('30s').describe(
+    'After a reload removes a listener: how long its established connections (requests in flight, WebSocket and TCP tunnels) may go on, on the config they started with, before they are cut. Connections on listeners a reload keeps are never cut by it.',
+  ),
+});
+export type DrainConfig = z.output<typeof DrainConfig>;
+
 export const ServerConfig = z.strictObject({
   requestIdHeader: HeaderName.transform((h) => h.toLowerCase()).default('x-request-id'),
   forwarded: ForwardedHeadersConfig.prefault({}),
@@ -392,6 +455,10 @@ export const ServerConfig = z.strictObject({
   limits: LimitsConfig.prefault({}),
   timeouts: ServerTimeoutsConfig.prefault({}),
   accessLog: AccessLogConfig.prefault({}),
+  shutdownTimeout: Duration.prefault('10s').describe(
+    'At SIGTERM: /readyz fails, listeners stop accepting, idle keep-alive connections are closed, and requests in flight get this long to finish before their connections are cut. `switchyard run --grace` overrides it.',
+  ),
+  drain: DrainConfig.prefault({}),
 });
 export type ServerConfig = z.output<typeof ServerConfig>;
 

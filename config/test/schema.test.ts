@@ -57,8 +57,10 @@ describe('the contract example', () => {
       trustedProxies: [],
       maxHops: 10,
       limits: { maxHeadSize: 16 * 1024, maxHeaderCount: 100, maxTargetLength: 8 * 1024, maxBodySize: 10 * 1024 * 1024 },
-      timeouts: { requestHead: 10_000, keepAliveIdle: 5000, tunnelIdle: 3_600_000 },
+      timeouts: { requestHead: 10_000, keepAliveIdle: 5000, tunnelIdle: 3_600_000, tcpIdle: 3_600_000, udpFlowIdle: 30_000 },
       accessLog: { enabled: true, format: 'combined' },
+      shutdownTimeout: 10_000,
+      drain: { timeout: 30_000 },
     });
     assert.deepEqual(cfg.log, { level: 'info' });
     assert.equal(cfg.workers, 1);
@@ -203,8 +205,32 @@ describe('route actions', () => {
 
   it('script: path and options (default {})', () => {
     const cfg = loadConfig(withRoute({ script: { path: './route.js' } }));
-    assert.deepEqual(cfg.routes[0]?.script, { path: './route.js', options: {} });
+    assert.deepEqual(cfg.routes[0]?.script, { path: './route.js', options: {}, isolation: 'inline', budget: 50, watch: true });
     assert.equal(routeAction(cfg.routes[0]!).kind, 'script');
+  });
+
+  it('script: a bare path, isolation, budget, fallback and shadow', () => {
+    assert.deepEqual(loadConfig(withRoute({ script: './routers/canary.ts' })).routes[0]?.script, {
+      path: './routers/canary.ts',
+      options: {},
+      isolation: 'inline',
+      budget: 50,
+      watch: true,
+    });
+    const cfg = loadConfig(
+      withRoute({ script: { path: './r.ts', isolation: 'worker', budget: '2s', fallback: 'other', shadow: { path: './r2.ts' }, watch: false } }),
+    );
+    assert.deepEqual(cfg.routes[0]?.script, {
+      path: './r.ts',
+      options: {},
+      isolation: 'worker',
+      budget: 2000,
+      fallback: 'other',
+      shadow: { path: './r2.ts', share: 0.1 },
+      watch: false,
+    });
+    assertOneProblem(withRoute({ script: { path: './r.ts', isolation: 'thread' } }), 'routes.0.script.isolation', /inline|worker/);
+    assertOneProblem(withRoute({ script: { path: './r.ts', shadow: { path: './s.ts', share: 2 } } }), 'routes.0.script.shadow.share', /1/);
   });
 
   it('forwardDynamic: chocon-style host suffix with an allow-list', () => {
@@ -345,12 +371,16 @@ describe('listeners, server and process options', () => {
         limits: { maxHeadSize: '32kb', maxHeaderCount: 50, maxTargetLength: 4096, maxBodySize: '1gb' },
         timeouts: { requestHead: '5s', keepAliveIdle: 1000, tunnelIdle: '90s' },
         accessLog: { format: 'json', path: '/var/log/sy.log' },
+        shutdownTimeout: '25s',
+        drain: { timeout: '2m' },
       },
     });
+    assert.equal(cfg.server.shutdownTimeout, 25_000);
+    assert.deepEqual(cfg.server.drain, { timeout: 120_000 });
     assert.equal(cfg.server.requestIdHeader, 'x-trace-id');
     assert.deepEqual(cfg.server.forwarded, { xForwardedFor: true, xForwardedProto: true, xForwardedHost: true, xRealIp: true, forwarded: true, via: false });
     assert.deepEqual(cfg.server.limits, { maxHeadSize: 32 * 1024, maxHeaderCount: 50, maxTargetLength: 4096, maxBodySize: 1024 ** 3 });
-    assert.deepEqual(cfg.server.timeouts, { requestHead: 5000, keepAliveIdle: 1000, tunnelIdle: 90_000 });
+    assert.deepEqual(cfg.server.timeouts, { requestHead: 5000, keepAliveIdle: 1000, tunnelIdle: 90_000, tcpIdle: 3_600_000, udpFlowIdle: 30_000 });
     assert.deepEqual(cfg.server.accessLog, { enabled: true, format: 'json', path: '/var/log/sy.log' });
     assert.equal(loadConfig({ ...base(), server: { accessLog: { format: '$remote_addr $status' } } }).server.accessLog.format, '$remote_addr $status');
   });

@@ -26,6 +26,9 @@ export const ErrorCatalogue = {
   ERR_CONFIG_LOAD_FAILED: 'The configuration file could not be read or parsed.',
   ERR_CONFIG_NOT_APPLIED: 'A valid configuration could not be applied (a listener could not bind, or it asks for what this build cannot serve); the last good one is kept.',
   ERR_LISTENER_BIND_FAILED: 'A listener could not bind its address (in use, not permitted, or not local).',
+  ERR_SCRIPT_LOAD_FAILED: 'A routing script could not be read, compiled or imported, lacks a router, or failed its self-test; the version (or reload) is refused and the previous script keeps running.',
+  ERR_SCRIPT_FAILED: 'A routing script threw, returned something that is not a decision, or its worker exited; the request fell back and the script is restarted with backoff.',
+  ERR_SCRIPT_TIMEOUT: 'A routing script overran its time budget: inline, measured after the call returned; in a worker, the worker was terminated at the deadline.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

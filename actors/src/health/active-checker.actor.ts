@@ -49,6 +49,11 @@ export interface ActiveCheckerArgs {
   readonly generation?: number;
   /** Default Math.random. */
   readonly random?: RandomSource;
+  /**
+   * In a cluster: the addresses this node owns the probing of. Only those are probed; the others'
+   * verdicts come from their owners. Absent: every target is probed.
+   */
+  readonly owned?: ReadonlySet<string> | undefined;
 }
 
 /** One probe's outcome, and the transition it caused, told to `reportTo`. */
@@ -139,7 +144,10 @@ export const activeChecker = defineActor<CheckerState, In, ActiveCheckerArgs>({
         deadline: undefined,
       };
     });
-    for (const slot of slots) ctx.schedule(firstProbeDelayMs(args.check, random), ProbeDue.make({ index: slot.index }));
+    for (const slot of slots) {
+      if (args.owned !== undefined && !args.owned.has(slot.probeTarget.address)) continue;
+      ctx.schedule(firstProbeDelayMs(args.check, random), ProbeDue.make({ index: slot.index }));
+    }
     return { args, slots, random, generation: args.generation ?? 0 };
   },
   receive(state, message, ctx) {

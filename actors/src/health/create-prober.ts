@@ -5,11 +5,11 @@ import { HttpProber } from './http-prober.js';
 import type { Prober } from './prober.js';
 import { TcpProber } from './tcp-prober.js';
 
-/** A TCP or HTTP prober for `check`; the default `proberFor` of the health actor. */
-export function createProber(check: Readonly<HealthCheckConfig>, clock: Clock = realClock): Prober {
+/** A TCP or HTTP prober for `check`; the default `proberFor` of the health actor. `node` names the prober in a cluster. */
+export function createProber(check: Readonly<HealthCheckConfig>, clock: Clock = realClock, node?: string): Prober {
   if (check.type === 'tcp') return new TcpProber(clock);
   return new HttpProber(
-    { method: check.method, path: check.path, host: check.host, expectStatus: check.expectStatus, expectBody: check.expectBody },
+    { method: check.method, path: check.path, host: check.host, expectStatus: check.expectStatus, expectBody: check.expectBody, node },
     clock,
   );
 }

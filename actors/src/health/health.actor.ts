@@ -1,11 +1,14 @@
 // The node's health actor: one UpstreamHealth per upstream, its active checker, ejections, views, explain.
 import type { HealthCheckConfig, UpstreamConfig } from '@switchyard/config';
 import {
+  ClusterNodeJoined,
   ExplainHealth,
   HealthProbeCompleted,
+  HealthVerdictShared,
   SetTargetAdmin,
   Snapshot,
   TargetEjected,
+  TargetEjectionShared,
   TargetHealthChanged,
   TargetRestored,
   UpstreamPanic,
@@ -17,6 +20,7 @@ import {
   type MessageOf,
 } from '@switchyard/core';
 import { z } from 'zod';
+import { ownsProbe, type ProbeOwnership } from '../cluster/probe-ownership.js';
 import { ActiveCheckReport, activeChecker, type ActiveCheckerInbox } from './active-checker.actor.js';
 import { createProber } from './create-prober.js';
 import { explainHealth } from './health-explanation.js';
@@ -61,6 +65,10 @@ const PassiveObserved = defineMessage('health.passive-observed', {
 type PassiveObserved = MessageOf<typeof PassiveObserved>;
 const EjectionExpiry = defineMessage('health.ejection-expiry', { upstream: z.string() });
 const RampTick = defineMessage('health.ramp-tick', {});
+/** Cluster: probe ownership changed (members came or went, or the link went down or up). */
+const OwnershipChanged = defineMessage('health.ownership-changed', { ownership: z.custom<ProbeOwnership>() });
+/** Cluster: a node joined; restate the verdicts this node owns, so it starts from them. */
+const ShareOwned = defineMessage('health.share-owned', {});
 
 type In =
   | ConfigureHealth
@@ -69,7 +77,11 @@ type In =
   | ActiveCheckReport
   | PassiveObserved
   | MessageOf<typeof EjectionExpiry>
-  | MessageOf<typeof RampTick>;
+  | MessageOf<typeof RampTick>
+  | MessageOf<typeof OwnershipChanged>
+  | MessageOf<typeof ShareOwned>
+  | HealthVerdictShared
+  | TargetEjectionShared;
 /** What the health actor accepts. */
 export type HealthActorInbox = In;
 
@@ -84,6 +96,12 @@ export interface HealthActorArgs {
   readonly random?: RandomSource;
   /** Probes, events and passive failures kept per target (default 10 each). */
   readonly evidenceLimit?: number;
+  /**
+   * In a cluster: who probes what. This node probes only the targets it owns, shares its verdicts
+   * on them (`health.verdict-shared`) and its passive ejections (`target.ejection-shared`), and
+   * applies those of its peers. Absent: a node alone, probing everything.
+   */
+  readonly ownership?: Snapshot<ProbeOwnership>;
 }
 
 interface UpstreamEntry {
@@ -116,6 +134,12 @@ export const healthActor = defineActor<HealthState, In, HealthActorArgs>({
   name: 'health',
   init(args, ctx) {
     const state: HealthState = { args, entries: new Map(), rampTimer: undefined };
+    if (args.ownership !== undefined) {
+      ctx.subscribeToSelf(args.ownership.changes$, (ownership) => OwnershipChanged.make({ ownership }));
+      ctx.subscribeToSelf(ctx.bus.on(HealthVerdictShared), (m) => (m.node === ctx.node ? undefined : m));
+      ctx.subscribeToSelf(ctx.bus.on(TargetEjectionShared), (m) => (m.node === ctx.node ? undefined : m));
+      ctx.subscribeToSelf(ctx.bus.on(ClusterNodeJoined), () => ShareOwned.make({}));
+    }
     // Restarted by the supervisor: rebuild from what the node remembers, trusting last-known states.
     if (args.memory.upstreams !== undefined) configure(state, args.memory.upstreams, true, ctx);
     return state;
@@ -145,6 +169,15 @@ export const healthActor = defineActor<HealthState, In, HealthActorArgs>({
         scheduleExpiry(message.upstream, entry, ctx);
         return;
       }
+      case 'health.ownership-changed':
+        for (const entry of state.entries.values()) ensureChecker(state, entry.health.config, entry, ctx);
+        return;
+      case 'health.share-owned':
+        return shareOwned(state, ctx);
+      case 'health.verdict-shared':
+        return applySharedVerdict(state, message, ctx);
+      case 'target.ejection-shared':
+        return applySharedEjection(state, message, ctx);
       case 'health.ramp-tick': {
         state.rampTimer = undefined;
         const now = ctx.clock.now();
@@ -207,15 +240,19 @@ function configure(state: HealthState, upstreams: readonly Readonly<UpstreamConf
 function ensureChecker(state: HealthState, config: Readonly<UpstreamConfig>, entry: UpstreamEntry, ctx: ActorContext<In>): void {
   const check = config.healthCheck;
   const targets = entry.health.checkedTargets();
-  const key = check === undefined ? undefined : JSON.stringify([check, targets]);
+  const ownership = state.args.ownership?.current;
+  const owned = ownership === undefined ? undefined : new Set(targets.filter((t) => ownsProbe(ownership, config.name, t.address)).map((t) => t.address));
+  // A change of ownership restarts the checker, seeded with today's verdicts (peers' included).
+  const key = check === undefined ? undefined : JSON.stringify([check, targets, owned === undefined ? null : [...owned]]);
   if (key !== undefined && key === entry.checkerKey && entry.checker?.isAlive === true) return;
   if (entry.checker !== undefined) void ctx.stop(entry.checker);
   entry.checker = undefined;
   entry.checkerKey = key;
-  if (check === undefined) return;
+  if (check === undefined || owned?.size === 0) return;
   const generation = nextGeneration++;
   entry.generation = generation;
-  const prober = (state.args.proberFor ?? ((c: Readonly<HealthCheckConfig>) => createProber(c, ctx.clock)))(check, config.name);
+  const node = ownership === undefined ? undefined : ctx.node;
+  const prober = (state.args.proberFor ?? ((c: Readonly<HealthCheckConfig>) => createProber(c, ctx.clock, node)))(check, config.name);
   entry.checker = ctx.spawn(
     activeChecker,
     {
@@ -228,6 +265,7 @@ function ensureChecker(state: HealthState, config: Readonly<UpstreamConfig>, ent
       memory: state.args.memory,
       reportTo: ctx.self as ActorRef<ActiveCheckReport>,
       generation,
+      owned,
       ...(state.args.random === undefined ? {} : { random: state.args.random }),
     },
     { name: `check-${generation}` },
@@ -243,6 +281,11 @@ function onProbed(state: HealthState, report: ActiveCheckReport, ctx: ActorConte
     ctx.emit(HealthProbeCompleted.make({ upstream: report.upstream, target: report.target, ok: report.ok, latencyMs: report.latencyMs, reason: report.reason, at: report.at }));
   }
   if (report.transition === undefined) return;
+  if (state.args.ownership !== undefined) {
+    const { upstream, target, ok, latencyMs, reason, at } = report;
+    const { to } = report.transition;
+    ctx.emit(HealthVerdictShared.make({ node: ctx.node, upstream, target, verdict: to, reason: report.transition.reason, since: at, probe: { ok, latencyMs, reason, at }, cause: 'transition' }));
+  }
   emitChanges(report.upstream, entry.health.applyActive(report.index, report.transition.to, report.transition.reason, report.at), ctx);
   publishViews(state, ctx);
 }
@@ -255,6 +298,9 @@ function onPassive(state: HealthState, message: PassiveObserved, ctx: ActorConte
   switch (message.event) {
     case 'ejected':
       ctx.emit(TargetEjected.make({ upstream, target, reason: message.reason, ejections: message.ejections, untilMs: message.durationMs, at }));
+      if (state.args.ownership !== undefined) {
+        ctx.emit(TargetEjectionShared.make({ node: ctx.node, upstream, target, reason: message.reason, ejections: message.ejections, untilMs: message.durationMs, at }));
+      }
       emitChanges(upstream, entry.health.noteEjected(index, message.reason, message.ejections, message.durationMs, at), ctx);
       scheduleExpiry(upstream, entry, ctx);
       break;
@@ -334,4 +380,50 @@ function publishViews(state: HealthState, ctx: ActorContext<In>): void {
   }
   if (isChanged) ctx.publishSnapshot(state.args.views, next);
   if (stepMs !== undefined && state.rampTimer === undefined) state.rampTimer = ctx.schedule(stepMs, RampTick.make({}));
+}
+
+/** Restates the active verdicts this node owns (for a node that just joined). */
+function shareOwned(state: HealthState, ctx: ActorContext<In>): void {
+  const ownership = state.args.ownership?.current;
+  if (ownership === undefined) return;
+  for (const [upstream, entry] of state.entries) {
+    if (entry.health.config.healthCheck === undefined) continue;
+    for (const [target, active] of entry.health.activeStates()) {
+      if (!ownsProbe(ownership, upstream, target)) continue;
+      const reason = entry.health.recordOf(target)?.activeReason ?? '';
+      ctx.emit(HealthVerdictShared.make({ node: ctx.node, upstream, target, verdict: active.state, reason, since: active.since, cause: 'sync' }));
+    }
+  }
+}
+
+/** A peer's verdict on a target it probes: applied as if this node's own checker had decided it. */
+function applySharedVerdict(state: HealthState, message: HealthVerdictShared, ctx: ActorContext<In>): void {
+  const ownership = state.args.ownership?.current;
+  const entry = state.entries.get(message.upstream);
+  const index = entry?.health.indexOf(message.target);
+  if (ownership === undefined || entry === undefined || index === undefined) return;
+  // What this node probes itself, it decides itself: a peer's view may be a moment behind.
+  if (ownsProbe(ownership, message.upstream, message.target)) return;
+  if (message.probe !== undefined) entry.health.recordProbe(index, message.probe);
+  if (entry.health.recordOf(message.target)?.active === message.verdict) return;
+  const reason = `${message.reason} (probed by ${message.node})`;
+  const changes = entry.health.applyActive(index, message.verdict, reason, ctx.clock.now());
+  state.args.memory.remember(message.upstream, message.target, { state: message.verdict, since: message.since, reason });
+  emitChanges(message.upstream, changes, ctx);
+  scheduleExpiry(message.upstream, entry, ctx);
+  publishViews(state, ctx);
+}
+
+/** A peer ejected a target on its traffic: this node takes it out of rotation for the same time. */
+function applySharedEjection(state: HealthState, message: TargetEjectionShared, ctx: ActorContext<In>): void {
+  const entry = state.entries.get(message.upstream);
+  const index = entry?.health.indexOf(message.target);
+  if (entry === undefined || index === undefined) return;
+  const now = ctx.clock.now();
+  // Measured from receipt: node clocks may differ, the duration is what the peer decided.
+  if (!entry.health.outlier.ejectRemote(index, message.ejections, now + message.untilMs, now)) return;
+  const reason = `${message.reason} (seen by ${message.node})`;
+  emitChanges(message.upstream, entry.health.noteEjected(index, reason, message.ejections, message.untilMs, now), ctx);
+  scheduleExpiry(message.upstream, entry, ctx);
+  publishViews(state, ctx);
 }

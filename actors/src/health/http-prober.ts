@@ -16,7 +16,14 @@ export interface HttpProbeOptions {
   readonly expectBody?: string | undefined;
   /** Default 64 KiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * In a cluster: the probing node, sent as `X-Switchyard-Node` so an origin (and a test) can tell
+   * which node probes it. Only names of token characters are sent.
+   */
+  readonly node?: string | undefined;
 }
+
+const NODE_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const MAX_HEAD_BYTES = 16 * 1024;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -52,7 +59,8 @@ export class HttpProber implements Prober {
   /** The request bytes for one target. */
   requestFor(target: ProbeTarget): string {
     const host = this.options.host ?? formatAddress(target.host, target.port);
-    return `${this.options.method} ${this.options.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\nUser-Agent: switchyard-health\r\n\r\n`;
+    const node = this.options.node !== undefined && NODE_NAME.test(this.options.node) ? `X-Switchyard-Node: ${this.options.node}\r\n` : '';
+    return `${this.options.method} ${this.options.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\nUser-Agent: switchyard-health\r\n${node}\r\n`;
   }
 
   probe(target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {

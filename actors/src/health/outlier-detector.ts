@@ -155,6 +155,31 @@ export class OutlierDetector {
     return this.restoreIfDue(index, at);
   }
 
+  /**
+   * Ejects `index` because a peer node ejected it (cluster-shared passive health), until `untilAt`.
+   * No listener call: the caller reports it. Honours `maxEjectionPercent` like a local ejection;
+   * an ejection already in force is only ever extended. Returns whether the target is now ejected
+   * until `untilAt` (false when refused, disabled, retired, or already ejected at least that long).
+   */
+  ejectRemote(index: number, ejections: number, untilAt: number, at: number = this.now()): boolean {
+    if (!this.isEnabled || this.isRetired || index < 0 || index >= this.targetCount || untilAt <= at) return false;
+    const current = this.ejectedUntilAt[index] as number;
+    if (current !== NOT_EJECTED) {
+      if (current >= untilAt) return false;
+      this.ejectedUntilAt[index] = untilAt;
+      this.ejections[index] = Math.max(this.ejections[index] as number, Math.min(ejections, this.maxMultiplier));
+      return true;
+    }
+    if ((this.ejectedNow + 1) * 100 > this.maxPercent * this.targetCount) return false;
+    this.connectRun[index] = 0;
+    this.status5xxRun[index] = 0;
+    this.ejections[index] = Math.max(this.ejections[index] as number, Math.min(Math.max(1, ejections), this.maxMultiplier));
+    this.ejectedAt[index] = at;
+    this.ejectedUntilAt[index] = untilAt;
+    this.ejectedNow++;
+    return true;
+  }
+
   /** Ends every ejection due by `now`; returns how many ended. */
   expire(now: number = this.now()): number {
     if (this.ejectedNow === 0) return 0;

@@ -4,8 +4,11 @@ import tls from 'node:tls';
 import { ListenerBound, ListenerClosed, ListenerFailed, defineActor, defineMessage, errorInfo, type MessageOf } from '@switchyard/core';
 import type { ListenerConfig } from '@switchyard/config';
 import { z } from 'zod';
+import { TcpSession } from '../l4/tcp-session.js';
+import { UdpListener } from '../l4/udp-flows.js';
 import { ClientConnection } from '../proxy/client-connection.js';
 import type { ListenerContext } from '../proxy/listener-context.js';
+import { ConnectionGuard, guardPolicyFor } from './connection-guard.js';
 import { TlsContexts } from './tls-contexts.js';
 
 export const BindListener = defineMessage(
@@ -32,7 +35,8 @@ export interface ListenerArgs {
 interface ListenerState {
   config: Readonly<ListenerConfig>;
   context: ListenerContext;
-  server: net.Server;
+  /** A stream server (http, https, tcp, tls) or a udp socket with its flows. */
+  server: net.Server | UdpListener;
   tls: TlsContexts | undefined;
   isBound: boolean;
 }
@@ -44,24 +48,14 @@ interface ListenerState {
 export const listener = defineActor<ListenerState, In, ListenerArgs>({
   name: 'listener',
   init({ config, context }) {
-    let server: net.Server;
     let contexts: TlsContexts | undefined;
-    if (config.protocol === 'https' && config.tls !== undefined) {
-      // TLS is terminated here; the connection code then reads plain HTTP from the TLSSocket.
+    if (config.tls !== undefined) {
       contexts = new TlsContexts(config.tls);
       contexts.watchFiles();
-      server = tls.createServer(contexts.serverOptions(['http/1.1']), (socket) => {
-        new ClientConnection(socket, context);
-      });
-      // A failed handshake is the client's problem, not the listener's.
-      server.on('tlsClientError', (_error, socket) => socket.destroy());
-    } else {
-      server = net.createServer({ noDelay: true }, (socket) => {
-        new ClientConnection(socket, context);
-      });
     }
+    const server = createServer(config, context, contexts);
     // Errors after binding (EMFILE and friends) must not crash the node.
-    server.on('error', () => undefined);
+    if (server instanceof net.Server) server.on('error', () => undefined);
     return { config, context, server, tls: contexts, isBound: false };
   },
   receive(state, message, ctx) {
@@ -71,7 +65,7 @@ export const listener = defineActor<ListenerState, In, ListenerArgs>({
         if (reply === undefined) return;
         const { host, port } = state.config.address;
         ctx.pipeToSelf(
-          listen(state.server, host, port),
+          state.server instanceof UdpListener ? state.server.bind(host, port) : listen(state.server, host, port),
           () => BindSettled.make({ reply }),
           (error) => BindSettled.make({ reply, error: error as Error }),
         );
@@ -84,7 +78,7 @@ export const listener = defineActor<ListenerState, In, ListenerArgs>({
           message.reply({ ok: false, host, port: state.config.address.port, error: `${state.config.name}: cannot listen on ${state.config.address.text}: ${(message.error as NodeJS.ErrnoException).code ?? message.error.message}` });
           return;
         }
-        const port = (state.server.address() as net.AddressInfo).port;
+        const port = state.server instanceof UdpListener ? state.server.port : (state.server.address() as net.AddressInfo).port;
         state.context.localPort = port;
         ctx.emit(ListenerBound.make({ listener: state.config.name, protocol: state.config.protocol, host, port }));
         message.reply({ ok: true, host, port });
@@ -108,9 +102,49 @@ export const listener = defineActor<ListenerState, In, ListenerArgs>({
   },
   async stopped(state) {
     state.tls?.close();
-    if (state.server.listening) await drain(state, 0);
+    if (state.server instanceof UdpListener) await state.server.close();
+    else if (state.server.listening) await drain(state, 0);
   },
 });
+
+/**
+ * The server of each protocol. Every accepted connection passes the listener's guard first (an
+ * https one before its handshake); then http and https connections are parsed as HTTP, tcp and tls
+ * ones become L4 sessions (a tls listener terminates TLS inside the session, after any PROXY
+ * header), and udp datagrams are sorted into flows.
+ */
+function createServer(config: Readonly<ListenerConfig>, context: ListenerContext, contexts: TlsContexts | undefined): net.Server | UdpListener {
+  const guard = new ConnectionGuard(context.counters);
+  const admit = (socket: net.Socket): boolean => guard.admitSocket(socket, guardPolicyFor(context.snapshot.current, config));
+  switch (config.protocol) {
+    case 'udp':
+      return new UdpListener(config, context, guard);
+    case 'tcp':
+    case 'tls': {
+      const listener = { config, context, tls: config.protocol === 'tls' ? contexts : undefined };
+      return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+        if (admit(socket)) new TcpSession(socket, listener);
+      });
+    }
+    case 'https':
+      if (contexts !== undefined) {
+        // TLS is terminated here; the connection code then reads plain HTTP from the TLSSocket.
+        const server = tls.createServer(contexts.serverOptions(['http/1.1']), (socket) => {
+          new ClientConnection(socket, context);
+        });
+        server.prependListener('connection', admit);
+        // A failed handshake (or a socket the guard refused) is the client's problem, not the listener's.
+        server.on('tlsClientError', (_error, socket) => socket.destroy());
+        return server;
+      }
+      break;
+    case 'http':
+      break;
+  }
+  return net.createServer({ noDelay: true }, (socket) => {
+    if (admit(socket)) new ClientConnection(socket, context);
+  });
+}
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -130,6 +164,8 @@ function listen(server: net.Server, host: string, port: number): Promise<void> {
  */
 async function drain(state: ListenerState, graceMs: number): Promise<number> {
   const { server, context } = state;
+  // Datagrams have no exchange to finish: a udp listener just stops.
+  if (server instanceof UdpListener) return server.close();
   context.isShuttingDown = true;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   for (const connection of [...context.connections]) connection.closeIfIdle();

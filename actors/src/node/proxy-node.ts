@@ -5,13 +5,28 @@ import { DeadlineSweeper } from '../proxy/deadline-sweeper.js';
 import type { ProxySnapshot } from '../proxy/proxy-snapshot.js';
 import { ApplyConfig, Drain, DrainTarget, proxy, type ApplyProblem, type ListenerEntry } from './proxy.actor.js';
 import type { ListenerCounters } from '../proxy/listener-context.js';
+import { soloOwnership, type ProbeOwnership } from '../cluster/probe-ownership.js';
+import { createHealthViewsSnapshot } from '../health/index.js';
+import { startClusterNode, type ClusterHandle, type ClusterNodeOptions } from './cluster-node.js';
 
 export interface ProxyNodeOptions {
   logger?: Logger;
   /** A bus to use, so subscribers (access log, event streams) are in place before the first connection. */
   bus?: Bus;
   clock?: Clock;
+  /** The node's name; in a cluster also its member id, so it must be unique there. */
   nodeName?: string;
+  /** Join a cluster over this transport (the CLI connects NATS when the config has `cluster:`). */
+  cluster?: ClusterNodeOptions;
+}
+
+export interface TargetHealthState {
+  state: 'healthy' | 'unhealthy';
+  mayTakeTraffic: boolean;
+  isEjected: boolean;
+  isDraining: boolean;
+  admin: string;
+  isPanicking: boolean;
 }
 
 export interface BoundListener {
@@ -47,6 +62,10 @@ export interface ProxyNode {
   drain(upstream: string, target: string, isDraining?: boolean): Promise<boolean>;
   /** Why each target is in the state it is in: state, since when, and the evidence. */
   explainHealth(upstream?: string, target?: string): Promise<HealthExplanation>;
+  /** A target's health right now, read synchronously (admin API, dashboards); undefined when unknown. */
+  targetHealth(upstream: string, target: string): TargetHealthState | undefined;
+  /** The node's cluster side, when it runs in one. */
+  readonly cluster?: ClusterHandle | undefined;
 }
 
 /**
@@ -61,6 +80,7 @@ export async function startProxyNode(config: Readonly<Config>, options: ProxyNod
   const name = options.nodeName ?? 'switchyard';
   const system = createActorSystem({
     name,
+    ...(options.cluster === undefined ? {} : { node: name }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.bus === undefined ? {} : { bus: options.bus }),
   });
@@ -68,7 +88,13 @@ export async function startProxyNode(config: Readonly<Config>, options: ProxyNod
   const snapshot = new Snapshot<ProxySnapshot | undefined>('proxy', undefined);
   const prefix = nextId().split('-')[0] as string;
   let requestSeq = 0;
-  const ref = system.spawn(proxy, { sweeper, snapshot, nextRequestId: () => `${prefix}-${(++requestSeq).toString(36)}` }, { name: 'proxy' });
+  const healthViews = createHealthViewsSnapshot();
+  const ownership = options.cluster === undefined ? undefined : new Snapshot<ProbeOwnership>('cluster.ownership', soloOwnership(system.node));
+  const ref = system.spawn(
+    proxy,
+    { sweeper, snapshot, healthViews, nextRequestId: () => `${prefix}-${(++requestSeq).toString(36)}`, ...(ownership === undefined ? {} : { ownership }) },
+    { name: 'proxy' },
+  );
 
   let current = config;
   let listeners: readonly ListenerEntry[] = [];
@@ -91,6 +117,11 @@ export async function startProxyNode(config: Readonly<Config>, options: ProxyNod
     sweeper.stop();
     throw error;
   }
+  // Joined after the startup config serves: a newer cluster version, if peers have one, follows.
+  const cluster =
+    options.cluster === undefined || ownership === undefined
+      ? undefined
+      : startClusterNode(system, options.cluster, { ownership, apply, config: () => snapshot.current?.config ?? current });
 
   return {
     system,
@@ -104,17 +135,32 @@ export async function startProxyNode(config: Readonly<Config>, options: ProxyNod
     get configSource() {
       return snapshot.current?.source ?? 'startup';
     },
+    cluster,
     listeners: () => listeners.map((entry) => ({ name: entry.name, protocol: entry.config.protocol, host: entry.host, port: entry.port })),
     counters: () => Object.fromEntries(listeners.map((entry) => [entry.name, entry.context.counters])),
     apply,
     drain: (upstream, target, isDraining = true) => ref.ask(DrainTarget, { upstream, target, isDraining }, { timeoutMs: 10_000 }),
     explainHealth: (upstream, target) =>
       ref.ask(ExplainHealth, { ...(upstream === undefined ? {} : { upstream }), ...(target === undefined ? {} : { target }) }, { timeoutMs: 10_000 }),
+    targetHealth(upstream, target) {
+      const view = healthViews.current.get(upstream);
+      const t = view?.targets.find((candidate) => candidate.address === target);
+      if (view === undefined || t === undefined) return undefined;
+      return {
+        state: t.verdict === 'unhealthy' ? 'unhealthy' : 'healthy',
+        mayTakeTraffic: t.mayTakeTraffic,
+        isEjected: t.isEjected,
+        isDraining: t.isDraining || t.admin === 'down',
+        admin: t.admin,
+        isPanicking: view.isPanicking,
+      };
+    },
     async close(closeOptions = {}) {
       const graceMs = closeOptions.graceMs ?? 10_000;
       const cut = await ref.ask(Drain, { graceMs }, { timeoutMs: graceMs + 10_000 }).catch(() => -1);
       if (cut > 0) logger.warn({ cut }, 'connections cut at the end of the grace period');
       await system.terminate();
+      cluster?.closeBridge();
       sweeper.stop();
     },
   };

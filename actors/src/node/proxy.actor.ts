@@ -11,9 +11,12 @@ import type { ProxySnapshot } from '../proxy/proxy-snapshot.js';
 import { buildServerRuntime } from '../proxy/server-runtime.js';
 import { CompileRoutes, router } from '../router/router.actor.js';
 import { ActivateUpstreams } from '../balancer/balancer.actor.js';
-import { ConfigureHealth, HealthMemory, createHealthViewsSnapshot, healthActor, type HealthActorInbox, type HealthViews } from '../health/index.js';
+import { ConfigureHealth, HealthMemory, healthActor, type HealthActorInbox, type HealthViews } from '../health/index.js';
 import { unsupportedFeatures } from './unsupported-features.js';
+import { PrepareScripts, RetireScripts, scriptsActor } from '../scripts/scripts.actor.js';
+import { scriptBaseDir } from '../scripts/script-loader.js';
 import { TlsContexts } from '../listener/tls-contexts.js';
+import type { ProbeOwnership } from '../cluster/probe-ownership.js';
 
 export interface ApplyProblem {
   path: string;
@@ -64,8 +67,12 @@ type In =
 
 export interface ProxyArgs {
   sweeper: DeadlineSweeper;
+  /** Health views, made by the node so it can read them synchronously (admin API, status). */
+  healthViews: Snapshot<HealthViews>;
   snapshot: Snapshot<ProxySnapshot | undefined>;
   nextRequestId: () => string;
+  /** In a cluster: who probes which target (the health actor probes only its own and shares verdicts). */
+  ownership?: Snapshot<ProbeOwnership>;
 }
 
 interface ProxyState {
@@ -73,6 +80,7 @@ interface ProxyState {
   version: number;
   config: Readonly<Config> | undefined;
   router: ActorRef<CompileRoutes>;
+  scripts: ActorRef<MessageOf<typeof PrepareScripts> | MessageOf<typeof RetireScripts>>;
   balancer: ActorRef<MessageOf<typeof BuildUpstreams> | MessageOf<typeof ActivateUpstreams>>;
   health: ActorRef<HealthActorInbox>;
   healthViews: Snapshot<HealthViews>;
@@ -93,13 +101,14 @@ export const proxy = defineActor<ProxyState, In, ProxyArgs>({
   name: 'proxy',
   init(args, ctx) {
     // Health state outlives restarts of the health actor; the views feed the balancer's pickers.
-    const healthViews = createHealthViewsSnapshot();
+    const healthViews = args.healthViews;
     return {
       args,
       version: 0,
       config: undefined,
       router: ctx.spawn(router, undefined),
-      health: ctx.spawn(healthActor, { views: healthViews, memory: new HealthMemory() }, { name: 'health' }),
+      scripts: ctx.spawn(scriptsActor, {}, { name: 'scripts' }),
+      health: ctx.spawn(healthActor, { views: healthViews, memory: new HealthMemory(), ...(args.ownership === undefined ? {} : { ownership: args.ownership }) }, { name: 'health' }),
       healthViews,
       balancer: ctx.spawn(balancer, { sweeper: args.sweeper, views: healthViews }),
       listeners: new Map(),
@@ -149,6 +158,8 @@ export const proxy = defineActor<ProxyState, In, ProxyArgs>({
           next = { ...state, version: prepared.snapshot.version, config: prepared.config, listeners: prepared.listeners };
           message.reply({ ok: true, version: prepared.snapshot.version, listeners: [...prepared.listeners.values()] });
         }
+        // Script routes the live version no longer uses (or a refused version loaded) are stopped.
+        state.scripts.tell(RetireScripts.make({ keep: new Set(state.args.snapshot.current?.scripts.values() ?? []) }));
         const queued = next.queue.shift();
         const queuedReply = next.queuedReplies.shift();
         if (queued !== undefined && queuedReply !== undefined) {
@@ -216,6 +227,12 @@ async function prepare(state: ProxyState, config: Readonly<Config>, source: stri
   } catch (error) {
     throw Object.assign(new Error('routes'), { problems: [{ path: 'routes', message: (error as Error).message }] });
   }
+  // Every script compiled, imported (or started in its worker) and self-tested before the version can go live.
+  const scripts = await state.scripts.ask(PrepareScripts, { config, baseDir: scriptBaseDir(source) }, { timeoutMs: 60_000 }).catch((error: Error) => ({
+    ok: false as const,
+    problems: [{ path: 'routes', message: `scripts could not be loaded: ${error.message}` }],
+  }));
+  if (!scripts.ok) throw Object.assign(new Error('scripts'), { problems: scripts.problems });
   let built: Awaited<ReturnType<typeof buildFor>>;
   try {
     // Health first: targets that stay keep their verdicts, so the new pickers start from them.
@@ -233,6 +250,7 @@ async function prepare(state: ProxyState, config: Readonly<Config>, source: stri
     upstreams: built.upstreams,
     server: buildServerRuntime(config),
     dynamic: built.registry as PoolRegistry,
+    scripts: scripts.scripts,
   };
   // The very first version must be readable before any listener accepts a connection.
   if (state.args.snapshot.current === undefined) state.args.snapshot.replace(snapshot);
@@ -289,7 +307,7 @@ function sameListener(a: Readonly<ListenerConfig>, b: Readonly<ListenerConfig>):
 export type { ListenerCounters };
 
 /** Certificates are read before anything binds, so a missing or broken PEM refuses the version. */
-function certificateProblems(config: Readonly<Config>): ApplyProblem[] {
+export function certificateProblems(config: Readonly<Config>): ApplyProblem[] {
   const problems: ApplyProblem[] = [];
   config.listeners.forEach((l, i) => {
     if (l.tls === undefined) return;

@@ -9,3 +9,12 @@ export {
   type AccessLogFormatOptions,
 } from './access-log-format.js';
 export { startAccessLog, type AccessLog } from './access-log.js';
+export {
+  observeConnections,
+  ALL_REQUEST_STEPS,
+  type ConnectionHandle,
+  type ConnectionEvent,
+  type ConnectionEventType,
+  type ConnectionsOptions,
+  type RequestStepType,
+} from './connections.js';

@@ -14,10 +14,14 @@ export interface ListenerCounters {
   responses5xx: number;
   bytesIn: number;
   bytesOut: number;
+  /** Connections (udp: new flows) refused by the listener's allow/deny lists or connection caps. */
+  connectionsRefused: number;
+  /** udp: datagrams of new flows dropped because the listener was at `maxFlows`. */
+  flowsDropped: number;
 }
 
 export function newCounters(): ListenerCounters {
-  return { connectionsOpened: 0, connectionsOpen: 0, requests: 0, responses2xx: 0, responses3xx: 0, responses4xx: 0, responses5xx: 0, bytesIn: 0, bytesOut: 0 };
+  return { connectionsOpened: 0, connectionsOpen: 0, requests: 0, responses2xx: 0, responses3xx: 0, responses4xx: 0, responses5xx: 0, bytesIn: 0, bytesOut: 0, connectionsRefused: 0, flowsDropped: 0 };
 }
 
 export interface ListenerContext {

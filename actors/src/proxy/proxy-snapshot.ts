@@ -5,6 +5,7 @@ import type { RetryBudget } from '../balancer/retry-budget.js';
 import type { OutlierDetector } from '../health/outlier-detector.js';
 import type { HeadLimits } from '../http/index.js';
 import type { RouteTable } from '../router/index.js';
+import type { ScriptRoute } from '../scripts/script-route.js';
 import type { TargetPool } from './target-pool.js';
 
 /**
@@ -88,4 +89,6 @@ export interface ProxySnapshot {
   readonly upstreams: ReadonlyMap<string, UpstreamRuntime>;
   readonly server: ServerRuntime;
   readonly dynamic: DynamicPools;
+  /** The live router of each script route, by route name (its instance swaps on hot reload). */
+  readonly scripts: ReadonlyMap<string, ScriptRoute>;
 }

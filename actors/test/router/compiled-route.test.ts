@@ -70,7 +70,7 @@ describe('compiled route fields', () => {
   it('keeps a script action as configured', () => {
     const r = table.route('scripted');
     assert.equal(r?.kind, 'script');
-    assert.deepEqual(r?.script, { path: './route.js', options: { a: 1 } });
+    assert.deepEqual(r?.script, { path: './route.js', options: { a: 1 }, isolation: 'inline', budget: 50, watch: true });
   });
 
   it('gives every compiled route the same fields in the same order', () => {

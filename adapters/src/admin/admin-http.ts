@@ -18,6 +18,8 @@ export const AdminErrorCode = {
   ConfigInvalid: 'ERR_CONFIG_INVALID',
   /** The node refused a valid config (a listener could not bind...); the old one keeps serving. */
   ConfigNotApplied: 'ERR_CONFIG_NOT_APPLIED',
+  /** A config push was refused by some node of the cluster (or not answered); nobody applied it. */
+  RolloutAborted: 'ERR_CONFIG_ROLLOUT_ABORTED',
   /** A reload from the config file failed; the old config keeps serving. */
   ReloadFailed: 'ERR_ADMIN_RELOAD_FAILED',
   /** The operation exists in the API but this node has no implementation for it yet. */

@@ -1,10 +1,11 @@
-// The admin listener: health probes, a JSON API over the node, Prometheus metrics and the /events stream.
+// The admin listener: health probes, a JSON API over the node, Prometheus metrics, the /events stream and the dashboard.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { BoundListener, ListenerCounters } from '@switchyard/actors';
+import type { BoundListener, ClusterHandle, ListenerCounters } from '@switchyard/actors';
 import { ConfigError, validateConfig, type AdminConfig, type Config } from '@switchyard/config';
 import { ConfigApplied, SwitchyardError, silentLogger, type ActorSystem, type Bus, type Logger } from '@switchyard/core';
+import { sendDashboard } from '../dashboard/dashboard-page.js';
 import { EventStreamServer, rejectUpgrade, type EventStreamOptions } from '../events/event-stream-server.js';
 import { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { checkBearer, crossSiteRefusal, isLoopbackHost } from './admin-auth.js';
@@ -20,6 +21,8 @@ export interface AdminNode {
   listeners(): BoundListener[];
   counters(): Record<string, ListenerCounters>;
   apply(config: Readonly<Config>, source: string): Promise<void>;
+  /** The node's cluster side, when it runs in one (`/api/cluster`, `/api/config/push`). */
+  readonly cluster?: Pick<ClusterHandle, 'status' | 'pushConfig'> | undefined;
 }
 
 /** What a reload from the config file came to (the CLI's `ConfigReloader.reload` result fits). */
@@ -87,7 +90,8 @@ const VERSION = readPackageVersion();
 /**
  * Starts the admin listener on `config.address`.
  *
- * Auth: when `config.token` is set, every endpoint but `/healthz` and `/readyz` needs
+ * Auth: when `config.token` is set, every endpoint but `/healthz`, `/readyz` and the dashboard page (`/`,
+ * `/dashboard`: it holds no data and reads the API with the token the user gives it) needs
  * `Authorization: Bearer <token>` (or `?access_token=` on `/events`, for browsers). A bind to
  * anything but loopback needs a token: without one this throws before binding. Without a token,
  * only requests addressed to a loopback name are served (no DNS rebinding), and cross-origin
@@ -119,7 +123,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     configSource = e.source;
   });
 
-  const eventStream = new EventStreamServer({ bus: node.bus, nodeName: node.system.name, logger, ...options.eventStream });
+  const eventStream = new EventStreamServer({ bus: node.bus, nodeName: node.system.name, nodeId: node.system.node, logger, ...options.eventStream });
   const metrics = new ProxyMetrics({ node, eventStreamDropped: () => eventStream.droppedTotal, processMetrics: options.processMetrics === true });
   const apply = hooks.applyConfig ?? ((next: Readonly<Config>, source: string) => node.apply(next, source));
 
@@ -164,6 +168,46 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
           }
           logger.info({ version: node.configVersion, remote: req.socket.remoteAddress }, 'config applied through the admin API');
           sendJson(res, 200, { version: node.configVersion, source: SOURCE_ADMIN_API });
+        },
+      },
+    },
+    {
+      path: '/api/cluster',
+      methods: {
+        GET: async (_req, res) => {
+          if (node.cluster === undefined) return sendJson(res, 200, { isClustered: false, node: node.system.node });
+          sendJson(res, 200, { isClustered: true, ...(await node.cluster.status()) });
+        },
+      },
+    },
+    {
+      path: '/api/config/push',
+      methods: {
+        POST: async (req, res) => {
+          const raw = await readJsonBody(req, maxConfigBytes);
+          const result = validateConfig(raw);
+          if (!result.ok) {
+            const problems = result.problems.map((p) => ({ path: p.path, message: p.message }));
+            throw new AdminHttpError(400, AdminErrorCode.ConfigInvalid, `the config is not valid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, problems);
+          }
+          const source = `admin-api push${typeof req.headers['x-config-source'] === 'string' ? ` of ${req.headers['x-config-source'].slice(0, 200)}` : ''}`;
+          if (node.cluster === undefined) {
+            // A node alone is a cluster of one: the push is an apply.
+            try {
+              await apply(result.config, source);
+            } catch (err) {
+              throw configFailure(err);
+            }
+            return sendJson(res, 200, { isCommitted: true, version: node.configVersion, nodes: [{ node: node.system.node, vote: 'ack', applied: 'applied', problems: [] }] });
+          }
+          const rollout = await node.cluster.pushConfig(raw, source);
+          logger.info({ proposal: rollout.proposal, version: rollout.version, isCommitted: rollout.isCommitted, remote: req.socket.remoteAddress }, 'config pushed to the cluster');
+          if (rollout.isCommitted && rollout.nodes.every((n) => n.applied === 'applied')) return sendJson(res, 200, rollout);
+          const problems = rollout.nodes.flatMap((n) => n.problems.map((p) => ({ path: `${n.node}${p.path === '' ? '' : `: ${p.path}`}`, message: p.message })));
+          const message = rollout.isCommitted
+            ? 'the cluster committed the config, but not every node reports it applied'
+            : 'the cluster refused the config; every node keeps serving the previous one';
+          sendJson(res, 409, { error: { code: rollout.isCommitted ? AdminErrorCode.ConfigNotApplied : AdminErrorCode.RolloutAborted, message }, problems, ...rollout });
         },
       },
     },
@@ -236,6 +280,13 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       if (method !== 'GET') throw methodNotAllowed(['GET', 'HEAD']);
       if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
       return sendJson(res, isReady ? 200 : 503, { status: isReady ? 'ready' : 'shutting-down' });
+    }
+    if (path === '/' || path === '/dashboard') {
+      // The page holds no data (it reads the API with the token the user gives it), so it needs none.
+      if (method !== 'GET') throw methodNotAllowed(['GET', 'HEAD']);
+      const why = crossSiteRefusal(req, token !== undefined);
+      if (why !== undefined) throw new AdminHttpError(403, AdminErrorCode.Forbidden, why);
+      return sendDashboard(res, req.method === 'HEAD');
     }
     const refused = refusal(req, undefined);
     if (refused !== undefined) throw refused;

@@ -42,3 +42,16 @@ export function parsePort(flag: string, text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`${flag} expects a port number 0-65535, got "${text}"`);
   return Number(text);
 }
+
+/** Parses flags plus positional arguments (for commands that take an operand, like `drain TARGET`). */
+export function parseFlagsAndOperands<const O extends Options>(args: readonly string[], options: O): { flags: FlagValues<O>; operands: string[] } {
+  try {
+    const parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    return { flags: parsed.values as FlagValues<O>, operands: parsed.positionals };
+  } catch (err) {
+    if (err instanceof TypeError && String((err as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) {
+      throw new UsageError(err.message);
+    }
+    throw err;
+  }
+}

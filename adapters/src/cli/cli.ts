@@ -12,6 +12,11 @@ const COMMAND_RUNNERS: Record<CommandName, () => Promise<CommandRunner>> = {
   validate: async () => (await import('./commands/validate.command.js')).validateCommand,
   demo: async () => (await import('./commands/demo.command.js')).demoCommand,
   schema: async () => (await import('./commands/schema.command.js')).schemaCommand,
+  events: async () => (await import('./commands/events.command.js')).eventsCommand,
+  status: async () => (await import('./commands/status.command.js')).statusCommand,
+  drain: async () => (await import('./commands/drain.command.js')).drainCommand,
+  cluster: async () => (await import('./commands/cluster.command.js')).clusterCommand,
+  config: async () => (await import('./commands/config.command.js')).configCommand,
 };
 
 /** The version of the package this CLI ships in. */

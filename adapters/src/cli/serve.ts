@@ -12,8 +12,8 @@ export interface ServeOptions {
   io: CliIo;
   node: Closable;
   logger: Logger;
-  /** In-flight requests get this long to finish at shutdown. */
-  graceMs: number;
+  /** In-flight requests get this long to finish at shutdown; a function is read when the stop signal comes (the config may have been reloaded). */
+  graceMs: number | (() => number);
   /** SIGHUP. Absent: SIGHUP is logged and ignored. */
   onReload?: () => void;
   /** SIGUSR1: reopen log files. */
@@ -51,16 +51,17 @@ export function serveUntilSignalled(options: ServeOptions): Promise<ExitCode> {
         return;
       }
       isStopping = true;
-      logger.info({ signal, graceMs: options.graceMs }, 'shutting down');
+      const graceMs = typeof options.graceMs === 'function' ? options.graceMs() : options.graceMs;
+      logger.info({ signal, graceMs }, 'shutting down');
       // A real (ref'd) timer on purpose: it bounds the shutdown, and it keeps the event loop alive
       // while the node drains on timers that are unref'd, which would otherwise let the process end
       // in the middle of closing (exit 13, an unsettled top-level await).
       watchdog = setTimeout(() => {
-        logger.error({ graceMs: options.graceMs }, 'shutdown did not finish in time: exiting');
+        logger.error({ graceMs }, 'shutdown did not finish in time: exiting');
         finish(ExitCode.Failure);
-      }, options.graceMs + (options.shutdownMarginMs ?? 15_000));
+      }, graceMs + (options.shutdownMarginMs ?? 15_000));
       options.onStopping?.();
-      void shutDown(options).then(finish);
+      void shutDown(options, graceMs).then(finish);
     };
     on('SIGTERM', stop('SIGTERM'));
     on('SIGINT', stop('SIGINT'));
@@ -76,10 +77,10 @@ export function serveUntilSignalled(options: ServeOptions): Promise<ExitCode> {
   });
 }
 
-async function shutDown(options: ServeOptions): Promise<ExitCode> {
+async function shutDown(options: ServeOptions, graceMs: number): Promise<ExitCode> {
   let code: ExitCode = ExitCode.Ok;
   try {
-    await options.node.close({ graceMs: options.graceMs });
+    await options.node.close({ graceMs });
   } catch (err) {
     options.logger.error({ err }, 'closing the proxy failed');
     code = ExitCode.Failure;

@@ -33,7 +33,10 @@ export const FieldFilter = {
 export type FieldFilter = (typeof FieldFilter)[keyof typeof FieldFilter];
 
 /** The query parameters a stream accepts. `access_token` is the RFC 6750 §2.3 way for browsers to authenticate. */
-const KNOWN_PARAMS = new Set(['type', 'listener', 'route', 'upstream', 'target', 'status', 'client', 'sample', 'access_token']);
+const KNOWN_PARAMS = new Set(['type', 'listener', 'route', 'upstream', 'target', 'status', 'client', 'sample', 'scope', 'access_token']);
+
+/** `node`: this node's events (the default); `cluster`: every node's, each tagged with its node. */
+export type EventScope = 'node' | 'cluster';
 
 const TYPE_PATTERN = /^(?:\*|[a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)*(?:\.\*)?)$/;
 
@@ -62,6 +65,8 @@ export class EventFilter {
   readonly clients: BlockList | undefined;
   /** Fraction of requests kept, 0..1; 1 keeps everything. */
   readonly sample: number;
+  /** Whose events: this node's, or the whole cluster's. */
+  readonly scope: EventScope;
   /** The field filters set, so the stream knows which facts it must track. */
   readonly fields: ReadonlySet<FieldFilter>;
 
@@ -75,6 +80,7 @@ export class EventFilter {
     statuses?: StatusMatch[];
     clients?: BlockList;
     sample: number;
+    scope?: EventScope;
   }) {
     this.exactTypes = parts.exactTypes;
     this.prefixes = parts.prefixes;
@@ -85,6 +91,7 @@ export class EventFilter {
     this.statuses = parts.statuses;
     this.clients = parts.clients;
     this.sample = parts.sample;
+    this.scope = parts.scope ?? 'node';
     const fields = new Set<FieldFilter>();
     if (parts.listeners !== undefined) fields.add('listener');
     if (parts.clients !== undefined) fields.add('client');
@@ -157,6 +164,12 @@ export class EventFilter {
       }
     }
 
+    const scopeText = query.get('scope');
+    if (scopeText !== null && scopeText !== 'node' && scopeText !== 'cluster') {
+      problems.push({ path: 'scope', message: `invalid scope "${scopeText}": use node (this node's events) or cluster (every node's)` });
+    }
+    const scope: EventScope = scopeText === 'cluster' ? 'cluster' : 'node';
+
     if (problems.length !== 0) return { ok: false, problems };
     const asSet = (name: string): Set<string> | undefined => {
       const values = list(name);
@@ -172,6 +185,7 @@ export class EventFilter {
         exactTypes,
         prefixes,
         sample,
+        scope,
         ...(listeners === undefined ? {} : { listeners }),
         ...(routes === undefined ? {} : { routes }),
         ...(upstreams === undefined ? {} : { upstreams }),

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as core from '@switchyard/core';
-import { silentLogger, type Bus, type Logger, type Message, type MessageType } from '@switchyard/core';
+import { ClusterEventsInterest, ClusterEventsRelayed, silentLogger, type Bus, type Logger, type Message, type MessageType } from '@switchyard/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventCorrelator, typesFor } from './event-correlator.js';
 import { encodeFrame, frameOf, FrameEncoding, MSGPACK_SUBPROTOCOL } from './event-frame.js';
@@ -16,8 +16,13 @@ interface Subscription {
 
 export interface EventStreamOptions {
   bus: Bus;
-  /** The `node` field of every frame. */
+  /** The `node` field of every frame of this node's own events. */
   nodeName: string;
+  /**
+   * This node's member id in its cluster (default `nodeName`): relayed batches from it are its own
+   * events coming back, already sent from the bus.
+   */
+  nodeId?: string;
   logger?: Logger;
   limits?: Partial<StreamLimits>;
   /** Clients at once; more are refused with 503. Default 64. */
@@ -64,6 +69,14 @@ export class EventStreamServer {
   private readonly now: () => number;
   private readonly pingTimer: NodeJS.Timeout | undefined;
   private readonly onMessageBound = (message: Message): void => this.onMessage(message);
+  /** Cluster scope: the relayed batches while some client follows the cluster, and the interest last announced. */
+  private clusterSubscription: Subscription | undefined;
+  private clusterInterestKey = '';
+  /** One correlator per peer node: connection and request ids are only unique within a node. */
+  private readonly remoteCorrelators = new Map<string, EventCorrelator>();
+  private isTrackingRemote = false;
+  /** Reads an event's own fields only (never tracks): for peers' events when no filter needs correlation. */
+  private readonly ownFieldsOnly = new EventCorrelator();
   private nextId = 0;
   private isClosed = false;
   /** Events dropped for slow clients since the server started. */
@@ -192,6 +205,76 @@ export class EventStreamServer {
     }
     if (this.correlator.isTracking && !isTracking) this.correlator.clear();
     this.correlator.isTracking = isTracking;
+    this.followCluster();
+  }
+
+  /**
+   * Cluster scope: tells the node's event relay (`cluster.events-interest`) which types the
+   * cluster-scope clients want, so peers start (or stop) relaying them, and follows the batches
+   * they relay. With no cluster-scope client it holds nothing and says once that it wants nothing.
+   */
+  private followCluster(): void {
+    const types = new Set<string>();
+    const prefixes = new Set<string>();
+    let isTracking = false;
+    for (const sub of this.subscribers) {
+      const f = sub.filter;
+      if (f.scope !== 'cluster') continue;
+      for (const t of f.exactTypes) types.add(t);
+      for (const p of f.prefixes) prefixes.add(p);
+      if (needsCorrelation(f)) {
+        isTracking = true;
+        for (const t of typesFor(f)) types.add(t);
+      }
+    }
+    const key = JSON.stringify([[...types].sort(), [...prefixes].sort()]);
+    if (key !== this.clusterInterestKey) {
+      this.clusterInterestKey = key;
+      this.options.bus.publish(ClusterEventsInterest.make({ types: [...types].sort(), prefixes: [...prefixes].sort() }));
+    }
+    const isFollowing = types.size + prefixes.size > 0;
+    if (isFollowing && this.clusterSubscription === undefined) {
+      this.clusterSubscription = this.options.bus.on(ClusterEventsRelayed).subscribe((batch) => this.onRelayed(batch));
+    } else if (!isFollowing && this.clusterSubscription !== undefined) {
+      this.clusterSubscription.unsubscribe();
+      this.clusterSubscription = undefined;
+    }
+    if (!isTracking) this.remoteCorrelators.clear();
+    this.isTrackingRemote = isTracking;
+  }
+
+  /** A peer's batch of events: each goes to the cluster-scope clients whose filter keeps it, tagged with its node. */
+  private onRelayed(batch: ClusterEventsRelayed): void {
+    if (batch.node === (this.options.nodeId ?? this.options.nodeName)) return;
+    try {
+      let correlator = this.remoteCorrelators.get(batch.node);
+      if (correlator === undefined && this.isTrackingRemote) {
+        correlator = new EventCorrelator();
+        correlator.isTracking = true;
+        this.remoteCorrelators.set(batch.node, correlator);
+      }
+      for (const event of batch.events) {
+        const message = event as unknown as Message;
+        correlator?.observe(message);
+        const facts = (correlator ?? this.ownFieldsOnly).factsOf(message);
+        let frame: Record<string, unknown> | undefined;
+        let json: Buffer | undefined;
+        let msgpack: Buffer | undefined;
+        for (const sub of this.subscribers) {
+          if (sub.filter.scope !== 'cluster' || !sub.filter.matches(facts)) continue;
+          frame ??= frameOf(message, batch.node, event.ts);
+          if (sub.encoding === FrameEncoding.json) sub.offer((json ??= encodeFrame(frame, FrameEncoding.json)));
+          else sub.offer((msgpack ??= encodeFrame(frame, FrameEncoding.msgpack)));
+        }
+        correlator?.forget(message);
+      }
+      if (batch.dropped > 0) {
+        const frame = { type: 'cluster.events-dropped', node: batch.node, ts: this.now(), count: batch.dropped };
+        for (const sub of this.subscribers) if (sub.filter.scope === 'cluster') sub.offer(encodeFrame(frame, sub.encoding));
+      }
+    } catch (err) {
+      this.options.bus.reportSubscriberFailure(err, batch.type);
+    }
   }
 
   private subscribe(key: string): Subscription {

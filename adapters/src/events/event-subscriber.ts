@@ -50,6 +50,11 @@ export class EventSubscriber {
   /** Set on a pong, cleared on each ping: a client that misses a whole interval is gone. */
   isAlive = true;
   private readonly onSentBound = (err?: Error): void => this.onSent(err);
+  private readonly flushBound = (): void => {
+    this.isFlushScheduled = false;
+    this.pump();
+  };
+  private isFlushScheduled = false;
   /** Text frames for JSON, binary for msgpack; one object for every send. */
   private readonly sendOptions: { binary: boolean };
 
@@ -70,8 +75,11 @@ export class EventSubscriber {
   /** Queues one encoded frame, or drops it when the queue is full. Never throws. */
   offer(data: Buffer): void {
     if (this.isClosed) return;
-    const queued = this.queue.length - this.queueHead;
-    if (queued >= this.limits.maxQueuedEvents || this.queuedBytes + data.length > this.limits.maxQueuedBytes) {
+    if (this.isQueueFull(data)) {
+      // A burst within one turn: write now rather than drop. Only a backed-up socket loses events.
+      this.pump();
+    }
+    if (this.isQueueFull(data)) {
       this.dropped++;
       this.droppedUnreported++;
       this.onDrop();
@@ -79,7 +87,16 @@ export class EventSubscriber {
     }
     this.queue.push(data);
     this.queuedBytes += data.length;
-    this.pump();
+    // Written once per turn of the event loop, not per event: the proxy's call returns at once, and
+    // every frame of the turn goes out in one corked write (one syscall, not one per event).
+    if (!this.isFlushScheduled) {
+      this.isFlushScheduled = true;
+      setImmediate(this.flushBound);
+    }
+  }
+
+  private isQueueFull(data: Buffer): boolean {
+    return this.queue.length - this.queueHead >= this.limits.maxQueuedEvents || this.queuedBytes + data.length > this.limits.maxQueuedBytes;
   }
 
   stats(): SubscriberStats {
@@ -108,6 +125,9 @@ export class EventSubscriber {
     const ws = this.ws;
     if (this.isClosed || ws.readyState !== ws.OPEN) return;
     const high = this.limits.highWaterBytes;
+    // ws has no public cork; its socket is `_socket`. Corked, the frames below leave in one writev.
+    const socket = (ws as unknown as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
+    socket?.cork?.();
     while (this.queueHead < this.queue.length && ws.bufferedAmount < high) {
       const data = this.queue[this.queueHead] as Buffer;
       this.queueHead++;
@@ -115,6 +135,7 @@ export class EventSubscriber {
       this.sent++;
       ws.send(data, this.sendOptions, this.onSentBound);
     }
+    socket?.uncork?.();
     // Compact now and then rather than shift() per frame.
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;

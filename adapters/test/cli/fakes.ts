@@ -78,6 +78,10 @@ export class FakeNode implements ProxyNode {
     return { upstreams: [] } as unknown as Awaited<ReturnType<ProxyNode['explainHealth']>>;
   }
 
+  targetHealth(): ReturnType<ProxyNode['targetHealth']> {
+    return undefined;
+  }
+
   counters(): ReturnType<ProxyNode['counters']> {
     return {};
   }

@@ -97,8 +97,182 @@ export const ClusterTransportStatus = defineMessage('cluster.transport-status', 
 });
 export type ClusterTransportStatus = MessageOf<typeof ClusterTransportStatus>;
 
+// ---- cluster-wide event streams (subscriber-triggered relay) ----
+
+const TypeName = z.string().min(1).max(128);
+
+/**
+ * "Send me your events of these types": repeated every few seconds by a node while one of its
+ * event stream clients follows the whole cluster, and once with empty lists when the last one
+ * goes. A relay stops on its own `ttlMs` after the last one it heard, so a node that dies does
+ * not leave the others publishing.
+ */
+export const ClusterEventsWanted = defineMessage('cluster.events-wanted', {
+  node: NodeId,
+  types: z.array(TypeName).max(256),
+  /** Type prefixes (`request.`; `''` for every type). */
+  prefixes: z.array(z.string().max(128)).max(256),
+  ttlMs: z.number().int().positive().max(600_000),
+});
+export type ClusterEventsWanted = MessageOf<typeof ClusterEventsWanted>;
+
+/** One relayed event: its type, when it happened (epoch ms) and its payload as plain data. */
+export const RelayedEvent = z.object({ type: TypeName, ts: z.number() }).catchall(z.unknown());
+export type RelayedEvent = z.infer<typeof RelayedEvent>;
+
+/** Most events in one relayed batch. */
+export const MAX_RELAYED_EVENTS = 1000;
+
+/** A batch of one node's events for the cluster-wide streams, with what its relay had to drop. */
+export const ClusterEventsRelayed = defineMessage('cluster.events-relayed', {
+  node: NodeId,
+  events: z.array(RelayedEvent).max(MAX_RELAYED_EVENTS),
+  /** Events dropped since the last batch because the relay fell behind. */
+  dropped: z.number().int().nonnegative(),
+});
+export type ClusterEventsRelayed = MessageOf<typeof ClusterEventsRelayed>;
+
+/**
+ * Local: what this node's cluster-scope event stream clients want (empty when none is left). The
+ * event relay turns it into `cluster.events-wanted`.
+ */
+export const ClusterEventsInterest = defineMessage('cluster.events-interest', {
+  types: z.array(z.string()),
+  prefixes: z.array(z.string()),
+});
+export type ClusterEventsInterest = MessageOf<typeof ClusterEventsInterest>;
+
+// ---- config rollout (two-phase, bridged) ----
+
+const ProposalId = z.string().min(1).max(128);
+/** A problem with a config, with its path (`routes.0.forward.upstream`) and reason. */
+export const ConfigProblemWire = z.object({ path: z.string().max(1000), message: z.string().max(4000) });
+export type ConfigProblemWire = z.infer<typeof ConfigProblemWire>;
+const Problems = z.array(ConfigProblemWire).max(500);
+
+/**
+ * Phase one: a node proposes the cluster's next config version. `config` is the config as written
+ * (the JSON form of the file): each node validates it itself and answers `config.vote`.
+ */
+export const ConfigProposed = defineMessage('config.proposed', {
+  proposal: ProposalId,
+  node: NodeId,
+  /** The cluster config version this proposal would become. */
+  version: z.number().int().positive(),
+  config: z.unknown(),
+  source: z.string().max(1000),
+  /** The members the proposer waits for. */
+  voters: z.array(NodeId).max(1000),
+});
+export type ConfigProposed = MessageOf<typeof ConfigProposed>;
+
+/** A node's answer to a proposal: ack, or nack with every reason. */
+export const ConfigVote = defineMessage('config.vote', {
+  proposal: ProposalId,
+  node: NodeId,
+  isAck: z.boolean(),
+  problems: Problems,
+});
+export type ConfigVote = MessageOf<typeof ConfigVote>;
+
+/** Phase two: every voter acked; apply the proposal now. */
+export const ConfigCommit = defineMessage('config.commit', {
+  proposal: ProposalId,
+  node: NodeId,
+  version: z.number().int().positive(),
+  /** The proposer's clock at the commit: orders two versions of one number made apart (after a split). */
+  at: z.number().int(),
+});
+export type ConfigCommit = MessageOf<typeof ConfigCommit>;
+
+/** A node's refusal (or silence) as reported with an abort. */
+export const ConfigRefusal = z.object({ node: NodeId, problems: Problems });
+export type ConfigRefusal = z.infer<typeof ConfigRefusal>;
+
+/** Phase two: some voter refused or did not answer in time; nobody applies the proposal. */
+export const ConfigAbort = defineMessage('config.abort', { proposal: ProposalId, node: NodeId, refusals: z.array(ConfigRefusal).max(1000) });
+export type ConfigAbort = MessageOf<typeof ConfigAbort>;
+
+/** After a commit: whether this node now serves the version (a bind can still fail), with why not. */
+export const ConfigCommitApplied = defineMessage('config.commit-applied', {
+  proposal: ProposalId,
+  node: NodeId,
+  version: z.number().int().nonnegative(),
+  isApplied: z.boolean(),
+  problems: Problems,
+});
+export type ConfigCommitApplied = MessageOf<typeof ConfigCommitApplied>;
+
+/** The cluster version a node serves, restated to nodes that join so they catch up. */
+export const ConfigCurrent = defineMessage('config.current', {
+  node: NodeId,
+  version: z.number().int().positive(),
+  proposal: ProposalId,
+  config: z.unknown(),
+  source: z.string().max(1000),
+  committedAt: z.number().int(),
+});
+export type ConfigCurrent = MessageOf<typeof ConfigCurrent>;
+
+/** A node that has just started asks its peers for the cluster's current config version. */
+export const ConfigCurrentRequested = defineMessage('config.current-requested', { node: NodeId, version: z.number().int().nonnegative() });
+export type ConfigCurrentRequested = MessageOf<typeof ConfigCurrentRequested>;
+
+/** What a node said about a proposal. */
+export const RolloutNodeResult = z.object({
+  node: NodeId,
+  /** ack / nack / none (no answer within the timeout). */
+  vote: z.enum(['ack', 'nack', 'none']),
+  /** After a commit: applied, failed, or unknown (no report within the timeout); `not-committed` otherwise. */
+  applied: z.enum(['applied', 'failed', 'unknown', 'not-committed']),
+  problems: Problems,
+});
+export type RolloutNodeResult = z.infer<typeof RolloutNodeResult>;
+
+/** The outcome of a config push. */
+export const RolloutResult = z.object({
+  proposal: ProposalId,
+  version: z.number().int().nonnegative(),
+  isCommitted: z.boolean(),
+  nodes: z.array(RolloutNodeResult),
+  durationMs: z.number().nonnegative(),
+});
+export type RolloutResult = z.infer<typeof RolloutResult>;
+
+/** Local request to the rollout actor: propose `config` (as written) to the cluster; answers once every node has answered. */
+export const PushClusterConfig = defineMessage('cluster.push-config', { config: z.unknown(), source: z.string() }, { reply: RolloutResult });
+export type PushClusterConfig = MessageOf<typeof PushClusterConfig>;
+
+/** The cluster config version this node serves. */
+export const ClusterConfigState = z.object({
+  version: z.number().int().nonnegative(),
+  proposal: z.string().optional(),
+  source: z.string().optional(),
+  committedAt: z.number().int().optional(),
+  /** A proposal in flight, if any. */
+  pending: z.string().optional(),
+});
+export type ClusterConfigState = z.infer<typeof ClusterConfigState>;
+
+/** Local request to the rollout actor: its state. */
+export const GetClusterConfigState = defineMessage('cluster.get-config-state', {}, { reply: ClusterConfigState });
+export type GetClusterConfigState = MessageOf<typeof GetClusterConfigState>;
+
 /** The membership types that cross nodes: pass these as a bridge's `types`. */
 export const ClusterWireTypes = [ClusterHeartbeat, ClusterLeaving] as const;
+
+/** The rollout and event-relay types that cross nodes. */
+export const ClusterControlWireTypes = [
+  ConfigProposed,
+  ConfigVote,
+  ConfigCommit,
+  ConfigAbort,
+  ConfigCommitApplied,
+  ConfigCurrent,
+  ConfigCurrentRequested,
+  ClusterEventsWanted,
+  ClusterEventsRelayed,
+] as const;
 
 export type ClusterMessage =
   | ClusterHeartbeat

@@ -150,3 +150,45 @@ export const SetTargetAdmin = defineMessage(
   { reply: z.boolean() },
 );
 export type SetTargetAdmin = MessageOf<typeof SetTargetAdmin>;
+
+// ---- shared across a cluster (bridged between nodes) ----
+
+/** The last probe behind a shared verdict: evidence for `health.explain` on the nodes that did not probe. */
+export const SharedProbe = z.object({ ok: z.boolean(), latencyMs: z.number().nonnegative(), reason: z.string().max(2000), at: Epoch });
+export type SharedProbe = z.infer<typeof SharedProbe>;
+
+/**
+ * The active verdict on a target, from the node that owns its probing (rendezvous hashing over the
+ * live members): every other node applies it as if its own checker had decided. Sent when the
+ * owner's verdict changes (`cause: transition`), and restated for nodes that join (`cause: sync`).
+ */
+export const HealthVerdictShared = defineMessage('health.verdict-shared', {
+  node: z.string().min(1).max(256),
+  upstream: z.string().max(256),
+  target: z.string().max(300),
+  verdict: HealthVerdict,
+  reason: z.string().max(2000),
+  /** Since when the owner has held this verdict. */
+  since: Epoch,
+  probe: SharedProbe.optional(),
+  cause: z.enum(['transition', 'sync']),
+});
+export type HealthVerdictShared = MessageOf<typeof HealthVerdictShared>;
+
+/**
+ * A passive ejection, shared: one message per ejection (never per request), so the outlier
+ * detectors of the other nodes take the target out of rotation too, for the same time.
+ */
+export const TargetEjectionShared = defineMessage('target.ejection-shared', {
+  node: z.string().min(1).max(256),
+  upstream: z.string().max(256),
+  target: z.string().max(300),
+  reason: z.string().max(2000),
+  ejections: Count,
+  untilMs: Count,
+  at: Epoch,
+});
+export type TargetEjectionShared = MessageOf<typeof TargetEjectionShared>;
+
+/** The health types that cross nodes: pass these (with the cluster's) as a bridge's `types`. */
+export const HealthWireTypes = [HealthVerdictShared, TargetEjectionShared] as const;

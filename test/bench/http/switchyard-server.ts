@@ -1,11 +1,15 @@
 // The Switchyard process the HTTP bench measures: one node, one listener, one upstream, nothing else.
-// Usage: node switchyard-server.js <listenPort> <originPort[,originPort...]> [--events] [--health]
+// Usage: node switchyard-server.js <listenPort> <originPort[,originPort...]> [--events] [--health] [--ws-subscriber <adminPort>]
+// --ws-subscriber: also the admin listener (metrics, /events) on adminPort, for an event-stream client to subscribe.
 import { loadConfig } from '@switchyard/config';
 import { startProxyNode } from '@switchyard/actors';
+import { startAdminServer } from '@switchyard/adapters';
 
 const [listenPort, originPorts = '', ...flags] = process.argv.slice(2);
 const withEvents = flags.includes('--events');
 const withHealth = flags.includes('--health');
+const wsAt = flags.indexOf('--ws-subscriber');
+const adminPort = wsAt < 0 ? undefined : flags[wsAt + 1];
 const config = loadConfig({
   listeners: [{ name: 'bench', address: `127.0.0.1:${listenPort}` }],
   routes: [{ name: 'all', forward: { upstream: 'origin' } }],
@@ -18,8 +22,10 @@ const config = loadConfig({
     },
   ],
   server: { accessLog: { enabled: false } },
+  ...(adminPort === undefined ? {} : { admin: { address: `127.0.0.1:${adminPort}` } }),
 });
 const node = await startProxyNode(config, { nodeName: 'bench' });
+const admin = config.admin === undefined ? undefined : await startAdminServer({ node, config: config.admin });
 let events = 0;
 if (withEvents) {
   // A subscriber on every lifecycle event: the cost of an observable connection.
@@ -30,7 +36,10 @@ if (withEvents) {
 process.stdout.write(`listening on ${node.listeners()[0]?.port}\n`);
 const stop = (): void => {
   if (withEvents) process.stderr.write(`events seen: ${events}\n`);
-  void node.close({ graceMs: 500 }).then(() => process.exit(0));
+  void node
+    .close({ graceMs: 500 })
+    .then(() => admin?.close())
+    .then(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -1,6 +1,8 @@
 // `switchyard run`: serve a config file, reloading it on SIGHUP or file change.
-import { Bus } from '@switchyard/core';
+import { hostname } from 'node:os';
+import { Bus, ConfigApplied } from '@switchyard/core';
 import { startAdminServer, type AdminServer, type AdminServerOptions } from '../../admin/admin-server.js';
+import { AdminErrorCode, AdminHttpError } from '../../admin/admin-http.js';
 import { startProxyNode, type ProxyNode, type ProxyNodeOptions } from '@switchyard/actors';
 import { parseDuration, type Config } from '@switchyard/config';
 import { ExitCode, parseFlags, UsageError } from '../args.js';
@@ -11,6 +13,7 @@ import { ConfigReloader } from '../config-reloader.js';
 import { fileFingerprint, watchConfigFile, type ConfigWatcher } from '../config-watcher.js';
 import { createLogger, type AppLogger, type LogLevel } from '../../logging/logger.js';
 import { serveUntilSignalled } from '../serve.js';
+import { connectClusterTransport, type ClusterTransport } from '../cluster-transport.js';
 
 /** What `run` builds on; tests replace parts. */
 export interface RunDeps {
@@ -18,6 +21,8 @@ export interface RunDeps {
   startNode: (config: Readonly<Config>, options: ProxyNodeOptions) => Promise<ProxyNode>;
   startAdmin: (options: AdminServerOptions) => Promise<AdminServer>;
   createLogger: (level: LogLevel) => AppLogger;
+  /** Connects the cluster transport when the config has `cluster:`; default NATS. */
+  connectCluster?: typeof connectClusterTransport;
 }
 
 export const defaultRunDeps: RunDeps = {
@@ -37,7 +42,7 @@ const FLAGS = {
   'node-name': { type: 'string' },
 } as const;
 
-/** Parses a duration flag such as `10s`. */
+/** Parses a duration flag such as `10s` (absent: 10 s, the default of `server.shutdownTimeout`). */
 export function parseGraceMs(text: string | undefined): number {
   if (text === undefined) return 10_000;
   const ms = parseDuration(text);
@@ -47,7 +52,8 @@ export function parseGraceMs(text: string | undefined): number {
 
 export async function runCommand(args: readonly string[], io: CliIo, deps: RunDeps = defaultRunDeps): Promise<ExitCode> {
   const flags = parseFlags(args, FLAGS);
-  const graceMs = parseGraceMs(flags.grace);
+  // --grace wins; else server.shutdownTimeout of the config in force when the stop signal comes.
+  const graceOverrideMs = flags.grace === undefined ? undefined : parseGraceMs(flags.grace);
   const levelOverride = flags['log-level'];
   if (levelOverride !== undefined && !(LOG_LEVELS as readonly string[]).includes(levelOverride)) {
     throw new UsageError(`--log-level expects one of ${LOG_LEVELS.join(', ')}, got "${levelOverride}"`);
@@ -76,11 +82,25 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
     return ExitCode.Failure;
   }
 
+  // In a cluster the node name is the member id: unique per process unless the operator names it.
+  const nodeName = flags['node-name'] ?? (config.cluster === undefined ? undefined : `${hostname()}-${process.pid}`);
+  let cluster: ClusterTransport | undefined;
+  if (config.cluster !== undefined) {
+    try {
+      cluster = await (deps.connectCluster ?? connectClusterTransport)(config.cluster, { nodeName: nodeName as string, bus, logger });
+    } catch (err) {
+      logger.error({ err, servers: config.cluster.nats.servers }, 'cannot join the cluster: NATS is unreachable');
+      await accessLog.close();
+      return ExitCode.Failure;
+    }
+  }
+
   let node: ProxyNode;
   try {
-    node = await deps.startNode(config, { logger, bus, ...(flags['node-name'] === undefined ? {} : { nodeName: flags['node-name'] }) });
+    node = await deps.startNode(config, { logger, bus, ...(nodeName === undefined ? {} : { nodeName }), ...(cluster === undefined ? {} : { cluster: cluster.options }) });
   } catch (err) {
     logger.error({ err, file }, 'the proxy could not start');
+    await cluster?.close();
     await accessLog.close();
     return ExitCode.Failure;
   }
@@ -92,6 +112,8 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
     announceListeners();
   };
   const reloader = new ConfigReloader({ node, file, load: deps.load, logger, bus: node.bus, onApplied: afterApply });
+  // A version rolled out by the cluster gets the same after-apply steps as a file reload.
+  const rolloutSubscription = cluster === undefined ? undefined : node.bus.subscribe(ConfigApplied, (e) => (e.source.startsWith('cluster ') ? afterApply(node.config) : undefined));
 
   // The admin listener is set up once; a reload that changes `admin:` takes effect at restart.
   let admin: AdminServer | undefined;
@@ -103,8 +125,17 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
         logger,
         configSource: file,
         processMetrics: true,
+        targetHealth: (upstream, target) => {
+          const health = node.targetHealth(upstream, target);
+          return health === undefined ? undefined : { ...health };
+        },
         hooks: {
           reload: () => reloader.reload({ reason: 'admin-api' }),
+          drain: async ({ upstream, target, isDraining }) => {
+            const isFound = await node.drain(upstream, target, isDraining);
+            if (!isFound) throw new AdminHttpError(404, AdminErrorCode.NotFound, `no target ${target} in upstream "${upstream}"`);
+            return { upstream, target, state: isDraining ? 'draining' : 'active' };
+          },
           applyConfig: async (next, source) => {
             await node.apply(next, source);
             afterApply(next);
@@ -114,6 +145,7 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
     } catch (err) {
       logger.error({ err }, 'the admin API could not start');
       await node.close({ graceMs: 0 });
+      await cluster?.close();
       await accessLog.close();
       return ExitCode.Failure;
     }
@@ -134,7 +166,7 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
     io,
     node,
     logger,
-    graceMs,
+    graceMs: () => graceOverrideMs ?? node.config.server.shutdownTimeout,
     onReload: () => void reloader.reload({ reason: 'SIGHUP' }),
     onReopenLogs: () => accessLog.reopen(),
     onStopping: () => {
@@ -142,7 +174,9 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
       watcher?.close();
     },
     afterClose: async () => {
+      rolloutSubscription?.unsubscribe();
       await admin?.close();
+      await cluster?.close();
       await accessLog.close();
     },
   });
