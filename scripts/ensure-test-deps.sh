@@ -3,6 +3,9 @@
 # when everything is present; loud and failing when something cannot be installed, never skipping.
 set -euo pipefail
 
+# The reference peers (HAProxy, nginx with its stream module, wrk) that interop tests run against.
+bash "$(dirname "$0")/bench-deps.sh"
+
 # command-to-check:debian-package
 needed=(
   "curl:curl"

@@ -60,7 +60,7 @@ export const ListenerConfig = z.strictObject({
   ),
   address: ListenAddress,
   tls: ListenerTlsConfig.optional().describe('Required for https and tls listeners; not allowed on the others.'),
-  proxyProtocol: ListenerProxyProtocolConfig.optional().describe('Accept a PROXY protocol header from trusted sources (tcp and tls listeners).'),
+  proxyProtocol: ListenerProxyProtocolConfig.optional().describe('Accept a PROXY protocol header from trusted sources (http, https, tcp and tls listeners).'),
   allow: z.array(Cidr).optional().describe('Only peers in these CIDRs may connect; everyone when absent. deny wins over allow.'),
   deny: z.array(Cidr).optional().describe('Peers in these CIDRs are refused.'),
   maxConnections: z.number().int().positive().optional().describe('Concurrent connections (udp: flows) on this listener; more are refused. Unlimited when absent.'),

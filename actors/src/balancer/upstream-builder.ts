@@ -95,5 +95,7 @@ function buildUpstream(config: Readonly<UpstreamConfig>, registry: PoolRegistry,
     retryOn: new Set(config.retryOn),
     retryBudget: new RetryBudget(config.retryBudget),
     queueTimeoutMs: config.queueTimeout,
+    proxyProtocol: config.proxyProtocol,
+    pool: { maxIdle: config.pool.maxIdle, idleTimeoutMs: config.pool.idleTimeout },
   };
 }

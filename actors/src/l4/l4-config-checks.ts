@@ -48,18 +48,3 @@ export function l4ConfigProblems(config: Readonly<Config>): L4Problem[] {
   });
   return problems;
 }
-
-/**
- * Names of upstreams some route can send HTTP requests to: routes without `listeners` (they serve
- * every http and https listener) and routes naming an http or https listener.
- */
-export function httpUpstreams(config: Readonly<Config>): Set<string> {
-  const protocolOf = new Map(config.listeners.map((l) => [l.name, l.protocol]));
-  const names = new Set<string>();
-  for (const r of config.routes) {
-    if (r.forward === undefined) continue;
-    const isHttp = r.listeners === undefined || r.listeners.some((name) => !L4_PROTOCOLS.has(protocolOf.get(name) ?? ''));
-    if (isHttp) for (const { upstream } of forwardTargets(r.forward)) names.add(upstream);
-  }
-  return names;
-}

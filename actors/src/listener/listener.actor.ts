@@ -9,6 +9,7 @@ import { UdpListener } from '../l4/udp-flows.js';
 import { ClientConnection } from '../proxy/client-connection.js';
 import type { ListenerContext } from '../proxy/listener-context.js';
 import { ConnectionGuard, guardPolicyFor } from './connection-guard.js';
+import { preamblePolicyFor, readProxyPreamble } from './proxy-preamble.js';
 import { TlsContexts } from './tls-contexts.js';
 
 export const BindListener = defineMessage(
@@ -127,9 +128,9 @@ function createServer(config: Readonly<ListenerConfig>, context: ListenerContext
       });
     }
     case 'https':
-      if (contexts !== undefined) {
+      if (contexts !== undefined && config.proxyProtocol === undefined) {
         // TLS is terminated here; the connection code then reads plain HTTP from the TLSSocket.
-        const server = tls.createServer(contexts.serverOptions(['http/1.1']), (socket) => {
+        const server = tls.createServer({ ...contexts.serverOptions(['http/1.1']), allowHalfOpen: true }, (socket) => {
           new ClientConnection(socket, context);
         });
         server.prependListener('connection', admit);
@@ -141,9 +142,30 @@ function createServer(config: Readonly<ListenerConfig>, context: ListenerContext
     case 'http':
       break;
   }
-  return net.createServer({ noDelay: true }, (socket) => {
-    if (admit(socket)) new ClientConnection(socket, context);
+  // http, and https behind a PROXY header: the header comes first, before TLS or HTTP bytes.
+  const tlsOptions = config.protocol === 'https' && contexts !== undefined ? contexts.serverOptions(['http/1.1']) : undefined;
+  // Half-open sockets: a client may shut its side after a request and still read the answer.
+  return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    if (!admit(socket)) return;
+    const policy = preamblePolicyFor(context.snapshot.current, config);
+    if (policy === undefined) {
+      new ClientConnection(socket, context);
+      return;
+    }
+    readProxyPreamble(socket, policy, normalizePeer(socket.remoteAddress ?? ''), (client) => {
+      if (tlsOptions === undefined) {
+        new ClientConnection(socket, context, client);
+        return;
+      }
+      const secure = new tls.TLSSocket(socket, { ...tlsOptions, isServer: true });
+      secure.on('error', () => secure.destroy());
+      new ClientConnection(secure, context, client);
+    });
   });
+}
+
+function normalizePeer(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {

@@ -37,6 +37,7 @@ import {
   type ResponseHead,
 } from '../http/index.js';
 import { MatchCache, clientOriginOf, headerValue, type CompiledRoute, type RequestFacts } from '../router/index.js';
+import type { ProxyEndpoint } from '../proxy-protocol/index.js';
 import type { Timed } from './deadline-sweeper.js';
 import type { ListenerContext } from './listener-context.js';
 import { PickView } from './pick-view.js';
@@ -44,7 +45,8 @@ import type { ProxySnapshot, TargetRuntime, UpstreamRuntime, UpstreamTimeouts } 
 import { SCRIPT_TARGET_TIMEOUTS, runScriptRoute, type ScriptVerdict } from '../scripts/script-route.js';
 import { buildUpstreamFields, clientIpFrom, viaHops } from './request-fields.js';
 import { buildClientFields } from './response-fields.js';
-import type { PoolClient, TargetPool } from './target-pool.js';
+import { TargetPool, type PoolClient } from './target-pool.js';
+import { proxyHeaderFor } from '../l4/proxy-header-out.js';
 import type { UpstreamConnection, UpstreamUser } from './upstream-connection.js';
 
 // Request side.
@@ -149,6 +151,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private closeCause: CloseCause = 'client-closed';
   private readonly matchCache = new MatchCache();
   private readonly pickView = new PickView(this.matchCache);
+  /** Upstream pools of this connection alone (upstreams that get a PROXY header). */
+  private ownPools: Map<TargetRuntime, TargetPool> | undefined;
   private reqDecoder: ChunkedDecoder | undefined;
   private respDecoder: ChunkedDecoder | undefined;
 
@@ -213,13 +217,15 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private readonly onErrorBound = (): void => this.onClientError();
   private readonly onDrainBound = (): void => this.onClientDrain();
 
+  /** `client`: the client a trusted PROXY header named; it stands for the TCP peer everywhere. */
   constructor(
     private readonly socket: Socket,
     private readonly ctx: ListenerContext,
+    client?: ProxyEndpoint,
   ) {
     this.connId = ctx.nextConnId();
-    this.peerIp = normalizeIp(socket.remoteAddress ?? '');
-    this.peerPort = socket.remotePort ?? 0;
+    this.peerIp = normalizeIp(client?.address ?? socket.remoteAddress ?? '');
+    this.peerPort = client?.port ?? socket.remotePort ?? 0;
     this.openedAt = ctx.sweeper.time();
     socket.setNoDelay(true);
     socket.on('data', this.onDataBound);
@@ -452,7 +458,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.timeouts = upstream.timeouts;
     this.stickyCookie = upstream.picker.stickyCookie?.(this.pickView, target);
     this.useTarget(target);
-    this.startForwarding(head, route, target.pool, route.preserveHost ? head.host : target.hostHeader);
+    this.startForwarding(head, route, this.poolFor(target, upstream), route.preserveHost ? head.host : target.hostHeader);
   }
 
   /** Counts the request against `target` until it completes (least-connections reads it). */
@@ -463,6 +469,33 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     if (this.ctx.bus.hasSubscribers(TargetPicked)) {
       this.ctx.bus.publish(TargetPicked.make({ requestId: this.requestId, upstream: target.upstream, target: target.address }));
     }
+  }
+
+  /**
+   * The target's shared keep-alive pool, or, when the upstream wants a PROXY header, a pool of this
+   * client connection's own: the header names one client, so those upstream connections are never
+   * shared with another (documented in the README).
+   */
+  private poolFor(target: TargetRuntime, upstream: UpstreamRuntime): TargetPool {
+    const version = upstream.proxyProtocol;
+    if (version === undefined) return target.pool;
+    let pools = this.ownPools;
+    if (pools === undefined) {
+      pools = new Map();
+      this.ownPools = pools;
+    }
+    let pool = pools.get(target);
+    if (pool === undefined) {
+      const header = proxyHeaderFor(
+        version,
+        { address: this.peerIp, port: this.peerPort },
+        { address: normalizeIp(this.socket.localAddress ?? ''), port: this.socket.localPort ?? 0 },
+      );
+      const limits = { maxIdle: 1, idleTimeoutMs: upstream.pool.idleTimeoutMs, maxConnections: Infinity, connectTimeoutMs: upstream.timeouts.connectMs };
+      pool = new TargetPool(`${target.pool.key}|conn-${this.connId}`, target.pool.endpoint, limits, this.ctx.sweeper, header);
+      pools.set(target, pool);
+    }
+    return pool;
   }
 
   private releaseTarget(): void {
@@ -497,7 +530,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.hasRetried = false;
     this.useTarget(next);
     if (!(this.route as CompiledRoute).preserveHost) this.upstreamFields[1] = next.hostHeader;
-    this.pool = next.pool;
+    this.pool = this.poolFor(next, upstream);
     this.connectUpstream(this.upstreamFraming);
     return true;
   }
@@ -1385,12 +1418,32 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     }
   }
 
+  /**
+   * The client shut its sending side (listeners allow half-open sockets). A request it finished
+   * still gets its answer, then the connection closes (RFC 9112 §9.6); one it had not finished
+   * never will be, so the exchange is abandoned.
+   */
   private onClientEnd(): void {
     if (this.reqState === REQ_TUNNEL) return this.endTunnel('ok');
-    // A half-close after a complete request still gets its answer; otherwise we are done.
-    if (this.reqState === REQ_HEAD && this.pending === null) this.socket.end();
-    else if (this.reqState === REQ_SENT || this.reqState === REQ_LOCAL) this.isClientKeepAlive = false;
-    else this.abortExchange();
+    const state = this.reqState;
+    const isRequestComplete =
+      state === REQ_SENT || state === REQ_LOCAL || (state === REQ_WAIT_UPSTREAM && (!this.reqChunked ? this.reqRemaining === 0 || !this.hasBodyToSend() : this.isBodyComplete));
+    if (state === REQ_HEAD) {
+      this.closeCause = 'client-closed';
+      this.socket.end();
+    } else if (isRequestComplete) {
+      this.isClientKeepAlive = false;
+    } else {
+      this.abortExchange();
+    }
+  }
+
+  /** Whether the request announced a body that is not all here yet. */
+  private hasBodyToSend(): boolean {
+    const framing = this.head?.framing;
+    if (framing === undefined || framing.kind === 'none') return false;
+    if (framing.kind === 'length') return framing.length > 0 && this.reqRemaining > 0 && this.pendingBytes() < this.reqRemaining;
+    return !this.isBodyComplete;
   }
 
   private onClientError(): void {
@@ -1398,6 +1451,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   }
 
   private onClientClose(): void {
+    if (this.ownPools !== undefined) for (const pool of this.ownPools.values()) pool.retire();
     if (this.reqState === REQ_TUNNEL) this.endTunnel('client-aborted');
     if (this.reqState !== REQ_HEAD && this.reqState !== REQ_CLOSED && this.reqState !== REQ_LOCAL) this.abortExchange();
     this.reqState = REQ_CLOSED;

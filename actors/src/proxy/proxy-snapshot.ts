@@ -50,6 +50,9 @@ export interface UpstreamRuntime {
   readonly retryOn: ReadonlySet<number>;
   readonly retryBudget: RetryBudget;
   readonly queueTimeoutMs: number;
+  /** Send a PROXY header first: then every client connection gets upstream connections of its own. */
+  readonly proxyProtocol: 'v1' | 'v2' | undefined;
+  readonly pool: { readonly maxIdle: number; readonly idleTimeoutMs: number };
 }
 
 /** Proxy-wide settings, derived once per config version. */

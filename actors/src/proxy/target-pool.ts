@@ -46,11 +46,16 @@ export class TargetPool implements ConnectionOwner {
   private isRetired = false;
   readonly stats: PoolStats = { open: 0, idle: 0, waiting: 0, created: 0, reused: 0 };
 
+  /**
+   * `preamble`: bytes written first on every new connection, before TLS if any (a PROXY protocol
+   * header). A pool with one is private to one client connection: the header names that client.
+   */
   constructor(
     readonly key: string,
     readonly endpoint: PoolEndpoint,
     private limits: PoolLimits,
     private readonly sweeper: DeadlineSweeper,
+    private readonly preamble?: Buffer,
   ) {}
 
   /** Applies new limits from a reload; connections already open are kept. */
@@ -164,8 +169,15 @@ export class TargetPool implements ConnectionOwner {
   private connect(client: PoolClient): void {
     const { host, port } = this.endpoint;
     const options = this.endpoint.tls;
-    const socket =
-      options === undefined ? net.connect({ host, port }) : tls.connect({ ...options, host, port, ALPNProtocols: ['http/1.1'] });
+    let socket: net.Socket;
+    if (this.preamble === undefined) {
+      socket = options === undefined ? net.connect({ host, port }) : tls.connect({ ...options, host, port, ALPNProtocols: ['http/1.1'] });
+    } else {
+      // The PROXY header travels on the TCP connection itself, ahead of any TLS handshake.
+      const raw = net.connect({ host, port });
+      raw.write(this.preamble);
+      socket = options === undefined ? raw : tls.connect({ ...options, socket: raw, ALPNProtocols: ['http/1.1'] });
+    }
     const connection = new UpstreamConnection(socket, this, options === undefined ? 'connect' : 'secureConnect');
     this.open++;
     this.stats.created++;

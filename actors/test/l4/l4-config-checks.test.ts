@@ -37,10 +37,9 @@ describe('L4 config checks', () => {
     );
   });
 
-  it('sends the PROXY protocol from tcp routes, and refuses it (for now) on upstreams HTTP routes reach', () => {
+  it('sends the PROXY protocol from tcp routes', () => {
     const upstreams = [{ name: 'app', targets: [{ address: '127.0.0.1:1' }], proxyProtocol: 'v2' as const }];
     assert.deepEqual(problems({ routes: [{ name: 'r', listeners: ['tcp'], forward: { upstream: 'app' } }], upstreams }), []);
-    assert.match(problems({ routes: [{ name: 'r', forward: { upstream: 'app' } }], upstreams }).join('\n'), /^upstreams\.0\.proxyProtocol: .*HTTP routes/);
   });
 
   it('refuses maxFlows on a stream listener and proxyProtocol on a udp one, at load', () => {
