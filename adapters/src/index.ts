@@ -15,3 +15,4 @@ export { DEFAULT_STREAM_LIMITS, type StreamLimits, type SubscriberStats } from '
 export { ProxyMetrics, PROXY_DURATION_BUCKETS, PENDING_EVENT_TYPES, type ProxyMetricsOptions, type MetricsNode } from './metrics/proxy-metrics.js';
 export { msgpackCodec } from './nats/codec.js';
 export { NatsTransport, connectNatsTransport, type NatsTransportOptions, type NatsTransportStats } from './nats/nats-transport.js';
+export * from './workers/index.js';

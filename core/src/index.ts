@@ -22,3 +22,4 @@ export * from './messages/proxy.messages.js';
 export { silentLogger, type Logger, type LogFields } from './ports/logger.js';
 export * from './messages/health.messages.js';
 export * from './messages/cluster.messages.js';
+export { toPlainData } from './messages/to-plain-data.js';

@@ -13,6 +13,7 @@ import {
   type Message,
   type MessageOf,
   type RelayedEvent,
+  toPlainData,
 } from '@switchyard/core';
 import type { Subscription } from 'rxjs';
 
@@ -191,7 +192,6 @@ function flush(batch: Batch, ctx: Ctx): void {
   }
 }
 
-const MAX_DEPTH = 6;
 
 /**
  * An event as plain data, for the wire: `{ type, ts, ...payload }`. `cause` fields (in-process
@@ -202,45 +202,9 @@ export function toRelayedEvent(message: Message, ts: number): RelayedEvent {
   const event: Record<string, unknown> = { type: message.type, ts };
   for (const key of Object.keys(message)) {
     if (key === 'type' || key === 'ts' || key === 'cause') continue;
-    const value = plain((message as unknown as Record<string, unknown>)[key], 1);
+    const value = toPlainData((message as unknown as Record<string, unknown>)[key], 1);
     if (value !== undefined) event[key] = value;
   }
   return event as RelayedEvent;
 }
 
-function plain(value: unknown, depth: number): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : String(value);
-    case 'bigint':
-      return value.toString();
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    default:
-      break;
-  }
-  if (value === null) return null;
-  if (depth > MAX_DEPTH) return '[…]';
-  if (Array.isArray(value)) return value.map((v) => plain(v, depth + 1) ?? null);
-  if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
-    return { name: value.name, message: value.message, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) {
-    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return `[${typeof name === 'string' && name !== '' ? name : 'object'}]`;
-  }
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value as object)) {
-    if (key === 'cause') continue;
-    const v = plain((value as Record<string, unknown>)[key], depth + 1);
-    if (v !== undefined) out[key] = v;
-  }
-  return out;
-}

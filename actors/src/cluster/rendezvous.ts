@@ -9,6 +9,7 @@
  * const prober = ownerOf(`${upstream}/${target}`, liveNodes); // probe only if prober === ctx.node
  * @throws RangeError when `members` is empty.
  */
+import { fmix32 } from '../balancer/hash.js';
 export function ownerOf(key: string, members: Iterable<string>): string {
   let best: string | undefined;
   let bestWeight = -1;
@@ -43,10 +44,5 @@ export function weightOf(key: string, member: string): number {
   for (let i = 0; i < member.length; i++) h = Math.imul(h ^ member.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ 0xffff, 0x01000193); // separator no name contains: ("ab","c") and ("a","bc") differ
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }

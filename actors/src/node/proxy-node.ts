@@ -1,12 +1,14 @@
 // Assembles a proxy node: an actor system, the proxy actor and its children, and the live snapshot.
 import { ActorSystem, ExplainHealth, Snapshot, SwitchyardError, createActorSystem, nextId, silentLogger, type Bus, type Clock, type HealthExplanation, type Logger } from '@switchyard/core';
-import type { Config } from '@switchyard/config';
+import type { Config, ListenerConfig } from '@switchyard/config';
 import { DeadlineSweeper } from '../proxy/deadline-sweeper.js';
 import type { ProxySnapshot } from '../proxy/proxy-snapshot.js';
 import { ApplyConfig, Drain, DrainTarget, proxy, type ApplyProblem, type ListenerEntry } from './proxy.actor.js';
 import type { ListenerCounters } from '../proxy/listener-context.js';
 import { soloOwnership, type ProbeOwnership } from '../cluster/probe-ownership.js';
 import { createHealthViewsSnapshot } from '../health/index.js';
+import { observeConnections, type ConnectionHandle } from '../observers/connections.js';
+import type { Observable } from 'rxjs';
 import { startClusterNode, type ClusterHandle, type ClusterNodeOptions } from './cluster-node.js';
 
 export interface ProxyNodeOptions {
@@ -18,6 +20,11 @@ export interface ProxyNodeOptions {
   nodeName?: string;
   /** Join a cluster over this transport (the CLI connects NATS when the config has `cluster:`). */
   cluster?: ClusterNodeOptions;
+  /**
+   * Which of the config's listeners this node binds (default all). A worker process binds UDP
+   * listeners in one worker only, so each UDP flow stays with the worker that holds its socket.
+   */
+  bindsListener?: (listener: Readonly<ListenerConfig>) => boolean;
 }
 
 export interface TargetHealthState {
@@ -66,6 +73,13 @@ export interface ProxyNode {
   targetHealth(upstream: string, target: string): TargetHealthState | undefined;
   /** The node's cluster side, when it runs in one. */
   readonly cluster?: ClusterHandle | undefined;
+  /**
+   * One handle per connection opened from now on; each handle's `events$` emits its lifecycle and
+   * completes when it closes. Events are built only while someone subscribes.
+   * @example
+   * node.connections$.subscribe((c) => c.events$.subscribe((e) => console.log(c.connId, e.type)));
+   */
+  readonly connections$: Observable<ConnectionHandle>;
 }
 
 /**
@@ -92,7 +106,7 @@ export async function startProxyNode(config: Readonly<Config>, options: ProxyNod
   const ownership = options.cluster === undefined ? undefined : new Snapshot<ProbeOwnership>('cluster.ownership', soloOwnership(system.node));
   const ref = system.spawn(
     proxy,
-    { sweeper, snapshot, healthViews, nextRequestId: () => `${prefix}-${(++requestSeq).toString(36)}`, ...(ownership === undefined ? {} : { ownership }) },
+    { sweeper, snapshot, healthViews, nextRequestId: () => `${prefix}-${(++requestSeq).toString(36)}`, ...(ownership === undefined ? {} : { ownership }), ...(options.bindsListener === undefined ? {} : { bindsListener: options.bindsListener }) },
     { name: 'proxy' },
   );
 
@@ -142,6 +156,7 @@ export async function startProxyNode(config: Readonly<Config>, options: ProxyNod
     drain: (upstream, target, isDraining = true) => ref.ask(DrainTarget, { upstream, target, isDraining }, { timeoutMs: 10_000 }),
     explainHealth: (upstream, target) =>
       ref.ask(ExplainHealth, { ...(upstream === undefined ? {} : { upstream }), ...(target === undefined ? {} : { target }) }, { timeoutMs: 10_000 }),
+    connections$: observeConnections(system.bus),
     targetHealth(upstream, target) {
       const view = healthViews.current.get(upstream);
       const t = view?.targets.find((candidate) => candidate.address === target);

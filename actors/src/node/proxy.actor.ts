@@ -73,6 +73,8 @@ export interface ProxyArgs {
   nextRequestId: () => string;
   /** In a cluster: who probes which target (the health actor probes only its own and shares verdicts). */
   ownership?: Snapshot<ProbeOwnership>;
+  /** Whether this node binds a listener of the config; default all. Worker processes bind UDP in one worker only. */
+  bindsListener?: (listener: Readonly<ListenerConfig>) => boolean;
 }
 
 interface ProxyState {
@@ -140,7 +142,8 @@ export const proxy = defineActor<ProxyState, In, ProxyArgs>({
           const prepared = message.prepared;
           ctx.publishSnapshot(state.args.snapshot, prepared.snapshot);
           for (const entry of prepared.removed) {
-            entry.ref.ask(DrainListener, { graceMs: 30_000 }, { timeoutMs: 60_000 }).then(
+            const graceMs = prepared.config.server.drain.timeout;
+            entry.ref.ask(DrainListener, { graceMs }, { timeoutMs: graceMs + 30_000 }).then(
               () => ctx.stop(entry.ref as never),
               () => ctx.stop(entry.ref as never),
             );
@@ -258,11 +261,13 @@ async function prepare(state: ProxyState, config: Readonly<Config>, source: stri
   const listeners = new Map<string, ListenerEntry>();
   const fresh: ListenerEntry[] = [];
   const removed: ListenerEntry[] = [];
+  const isBound = state.args.bindsListener ?? (() => true);
   for (const [name, entry] of state.listeners) {
-    const wanted = config.listeners.find((l) => l.name === name);
+    const wanted = config.listeners.find((l) => l.name === name && isBound(l));
     if (wanted === undefined || !sameListener(wanted, entry.config)) removed.push(entry);
   }
   for (const [index, wanted] of config.listeners.entries()) {
+    if (!isBound(wanted)) continue;
     const existing = state.listeners.get(wanted.name);
     if (existing !== undefined && sameListener(wanted, existing.config)) {
       listeners.set(wanted.name, existing);

@@ -247,6 +247,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   closeIfIdle(): boolean {
     if (this.reqState !== REQ_HEAD || this.pending !== null) return false;
     this.closeCause = 'server-shutdown';
+    // Bytes that arrive after our FIN can never be answered: never parse or forward them.
+    this.reqState = REQ_CLOSED;
     this.socket.end();
     return true;
   }
@@ -1023,6 +1025,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       this.isClientKeepAlive = false;
       this.isUpstreamReusable = false;
     }
+    // Shutting down: this answer is the connection's last, and says so (RFC 9112 §9.6).
+    if (this.ctx.isShuttingDown) this.isClientKeepAlive = false;
     const fields = buildClientFields(head, {
       route,
       upstreamOrigins: this.upstreamOrigins,
@@ -1189,7 +1193,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
   private respondStatic(status: number, headers: readonly string[], body: Buffer): void {
     const head = this.head as RequestHead;
-    if (this.leavesBodyUnread()) this.isClientKeepAlive = false;
+    if (this.leavesBodyUnread() || this.ctx.isShuttingDown) this.isClientKeepAlive = false;
     const fields = headers.slice();
     fields.push(this.snap.server.requestIdHeader, this.requestId);
     if (!this.isClientKeepAlive) fields.push('Connection', 'close');
@@ -1204,7 +1208,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.publishFailure(status, termination, reason);
     const head = this.head as RequestHead;
     // Decided before the head is written, so that a close is announced with Connection: close.
-    if (this.leavesBodyUnread()) this.isClientKeepAlive = false;
+    if (this.leavesBodyUnread() || this.ctx.isShuttingDown) this.isClientKeepAlive = false;
     const fields = ['content-type', 'text/plain; charset=utf-8', this.snap.server.requestIdHeader, this.requestId];
     if (extraFields !== undefined) fields.push(...extraFields);
     if (!this.isClientKeepAlive) fields.push('Connection', 'close');

@@ -65,11 +65,18 @@ export interface AdminServerOptions {
   /** Where the config being served came from (the file path); updated from `config.applied`. Default `startup`. */
   configSource?: string;
   /** Event stream limits and options. */
-  eventStream?: Pick<EventStreamOptions, 'limits' | 'maxClients' | 'pingIntervalMs'>;
+  eventStream?: Pick<EventStreamOptions, 'limits' | 'maxClients' | 'pingIntervalMs' | 'defaultScope'>;
   /** Also export prom-client's process metrics. Default false. */
   processMetrics?: boolean;
   /** Largest `POST /api/config` body. Default 4 MiB. */
   maxConfigBytes?: number;
+  /**
+   * Renders `/metrics` instead of this process's own registry: a primary of worker processes
+   * sums its workers' registries. Default: the node's `ProxyMetrics`.
+   */
+  renderMetrics?: () => Promise<string>;
+  /** `GET /api/workers`: the worker processes and their own counters. Absent: 404. */
+  workers?: () => Promise<unknown>;
 }
 
 export interface AdminServer {
@@ -127,6 +134,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   const metrics = new ProxyMetrics({ node, eventStreamDropped: () => eventStream.droppedTotal, processMetrics: options.processMetrics === true });
   const apply = hooks.applyConfig ?? ((next: Readonly<Config>, source: string) => node.apply(next, source));
 
+  const workersView = options.workers;
   type Handler = (req: IncomingMessage, res: ServerResponse, params: readonly string[]) => Promise<void> | void;
   const get = (body: () => unknown): Handler => (_req, res) => sendJson(res, 200, body());
   const routes: { path: string | RegExp; methods: Record<string, Handler> }[] = [
@@ -239,11 +247,12 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         },
       },
     },
+    ...(workersView === undefined ? [] : [{ path: '/api/workers', methods: { GET: (async (_req, res) => sendJson(res, 200, await workersView())) as Handler } }]),
     {
       path: '/metrics',
       methods: {
         GET: async (_req, res) => {
-          const text = await metrics.render();
+          const text = await (options.renderMetrics ?? (() => metrics.render()))();
           res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
           res.end(text);
         },

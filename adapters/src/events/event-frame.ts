@@ -1,4 +1,5 @@
 // Turns a bus message into a wire frame `{ type, node, ts, ...payload }`, encoded as JSON or msgpack.
+import { toPlainData } from '@switchyard/core';
 import { Packr } from 'msgpackr';
 import type { Message } from '@switchyard/core';
 
@@ -15,7 +16,6 @@ export const STREAM_DROPPED = 'stream.dropped';
 const packr = new Packr({ useRecords: false });
 
 /** Nesting kept in a frame; deeper values become "[…]". Events are flat; this only guards odd payloads. */
-const MAX_DEPTH = 6;
 
 /**
  * Builds the frame of one event. Only plain data goes out: `cause` fields (in-process thrown values)
@@ -26,7 +26,7 @@ export function frameOf(message: Message, node: string, ts: number): Record<stri
   const frame: Record<string, unknown> = { type: message.type, node, ts };
   for (const key of Object.keys(message)) {
     if (key === 'type' || key === 'node' || key === 'ts' || key === 'cause') continue;
-    const value = toWire((message as unknown as Record<string, unknown>)[key], 1);
+    const value = toPlainData((message as unknown as Record<string, unknown>)[key], 1);
     if (value !== undefined) frame[key] = value;
   }
   return frame;
@@ -47,40 +47,3 @@ export function decodeMsgpackFrame(data: Uint8Array): unknown {
   return packr.unpack(data);
 }
 
-function toWire(value: unknown, depth: number): unknown {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : String(value);
-    case 'bigint':
-      return value.toString();
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-    default:
-      break;
-  }
-  if (value === null) return null;
-  if (depth > MAX_DEPTH) return '[…]';
-  if (Array.isArray(value)) return value.map((v) => toWire(v, depth + 1) ?? null);
-  if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
-    return { name: value.name, message: value.message, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  if (value instanceof Date) return value.toISOString();
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) {
-    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return `[${typeof name === 'string' && name !== '' ? name : 'object'}]`;
-  }
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value as object)) {
-    if (key === 'cause') continue;
-    const v = toWire((value as Record<string, unknown>)[key], depth + 1);
-    if (v !== undefined) out[key] = v;
-  }
-  return out;
-}

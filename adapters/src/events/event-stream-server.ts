@@ -31,6 +31,11 @@ export interface EventStreamOptions {
   pingIntervalMs?: number;
   /** Epoch milliseconds for `ts` (tests). */
   now?: () => number;
+  /**
+   * The scope of a client that names none. Default `node`; a primary of worker processes uses
+   * `cluster`, so its stream shows every worker's events (tagged with the worker) by default.
+   */
+  defaultScope?: 'node' | 'cluster';
 }
 
 /** Every message type core declares, by name, so exact subscriptions go through `bus.on`. */
@@ -120,7 +125,7 @@ export class EventStreamServer {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
     if (this.isClosed) return rejectUpgrade(socket, 503, { code: 'ERR_ADMIN_CLOSING', message: 'the event stream is closing' });
-    const parsed = EventFilter.parse(query);
+    const parsed = EventFilter.parse(query, this.options.defaultScope);
     if (!parsed.ok) return rejectUpgrade(socket, 400, { code: 'ERR_EVENT_FILTER_INVALID', message: 'invalid event stream query', problems: parsed.problems });
     const maxClients = this.options.maxClients ?? 64;
     if (this.subscribers.size >= maxClients) {

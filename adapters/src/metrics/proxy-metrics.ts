@@ -128,6 +128,8 @@ export class ProxyMetrics {
     const forgetRemovedTargets = (gauge: Gauge<'upstream' | 'target'>): void => this.forgetRemovedTargets(gauge, node.config);
     this.targetHealthy = new Gauge({
       name: 'switchyard_target_healthy',
+      // Summed over worker processes it would count workers: a target is healthy if every worker says so.
+      aggregator: 'min',
       help: '1 when the target is healthy, 0 when not; absent until its health is first known.',
       labelNames: ['upstream', 'target'],
       registers,
@@ -175,6 +177,7 @@ export class ProxyMetrics {
     });
     new Gauge({
       name: 'switchyard_config_version',
+      aggregator: 'max',
       help: 'Version of the config being served (1 at startup, +1 per applied reload).',
       registers,
       collect() {

@@ -1,4 +1,5 @@
 // Test doubles for the CLI's orchestration: a proxy node that records what it is told, a logger that keeps lines.
+import { EMPTY } from 'rxjs';
 import { loadConfig, type Config, type ConfigInput } from '@switchyard/config';
 import { Bus, type LogFields, type Logger } from '@switchyard/core';
 import type { AppLogger, LogLevel } from '../../src/logging/logger.js';
@@ -77,6 +78,8 @@ export class FakeNode implements ProxyNode {
   async explainHealth(): ReturnType<ProxyNode['explainHealth']> {
     return { upstreams: [] } as unknown as Awaited<ReturnType<ProxyNode['explainHealth']>>;
   }
+
+  readonly connections$ = EMPTY as ProxyNode['connections$'];
 
   targetHealth(): ReturnType<ProxyNode['targetHealth']> {
     return undefined;

@@ -13,7 +13,7 @@ import { runCli } from '../../src/cli/cli.js';
 import { request, requestJson, StreamClient, UpgradeRefused } from '../admin/admin-fixture.js';
 import { FakeIo } from '../cli/fakes.js';
 import { delay, tempDir } from '../helpers.js';
-import { NatsServer } from './nats-server.js';
+import { NatsServer } from '../../src/testkit/nats-server.js';
 
 interface Member {
   node: ProxyNode;

@@ -20,7 +20,7 @@ import { membership, type MembershipMessage } from '@switchyard/actors';
 import { msgpackCodec } from '../../src/nats/codec.js';
 import { connectNatsTransport, type NatsTransport } from '../../src/nats/nats-transport.js';
 import { delay, waitFor } from '../helpers.js';
-import { NatsServer } from './nats-server.js';
+import { NatsServer } from '../../src/testkit/nats-server.js';
 
 const HEARTBEAT_MS = 100;
 const TIMEOUT_MS = 600;

@@ -1,7 +1,7 @@
 // Runs the Transport contract suite against NatsTransport over a real local nats-server.
 import { describeTransportContract } from '@switchyard/core/testkit';
 import { connectNatsTransport } from '../../src/nats/nats-transport.js';
-import { NatsServer } from './nats-server.js';
+import { NatsServer } from '../../src/testkit/nats-server.js';
 
 describe('NatsTransport over nats-server', () => {
   let server: NatsServer;

@@ -4,7 +4,7 @@ import { Bus, ClusterTransportStatus, SwitchyardError } from '@switchyard/core';
 import { TestProbe, VirtualClock } from '@switchyard/core/testkit';
 import { connectNatsTransport, type NatsTransport } from '../../src/nats/nats-transport.js';
 import { waitFor } from '../helpers.js';
-import { NatsServer } from './nats-server.js';
+import { NatsServer } from '../../src/testkit/nats-server.js';
 
 describe('NatsTransport', () => {
   let server: NatsServer;

@@ -1,4 +1,4 @@
-// Test helper: a real nats-server as a child process on a free local port, stoppable and restartable.
+// Test kit: a real nats-server as a child process on a free local port, stoppable and restartable (for users' and our own cluster tests).
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
