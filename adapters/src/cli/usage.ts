@@ -36,6 +36,8 @@ Options:
                         (default: server.shutdownTimeout of the config, 10s unless set)
       --log-level LEVEL Override log.level of the config: trace, debug, info, warn, error, fatal, silent
       --node-name NAME  Name of this node in logs and events
+      --workers N|auto  Worker processes sharing the listeners (default: workers of the config, 1);
+                        auto: one per CPU. The primary reloads, drains and restarts crashed workers
   -h, --help            Show this help
 
 Signals:

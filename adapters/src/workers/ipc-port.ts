@@ -2,7 +2,7 @@
 
 /** What a channel to another process offers: Node's `process`, `ChildProcess` and `cluster.Worker` all fit. */
 export interface IpcEndpoint {
-  send?: ((message: unknown, ...rest: never[]) => boolean) | undefined;
+  send?: ((message: never, ...rest: never[]) => boolean) | undefined;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }

@@ -160,7 +160,7 @@ export class WorkerSupervisor {
     if (slot.state !== 'restarting') slot.state = 'starting';
     const detach = this.options.hub.attach(port);
     const readyTimer = setTimeout(() => {
-      this.options.logger.error({ worker: slot.slot, pid: slot.pid }, 'worker did not become ready in time: killing it');
+      this.options.logger.error({ worker: slot.slot, workerPid: slot.pid }, 'worker did not become ready in time: killing it');
       worker.process.kill('SIGKILL');
     }, this.options.readyTimeoutMs ?? 30_000);
     const stopListening = port.listen((message) => {
@@ -195,7 +195,7 @@ export class WorkerSupervisor {
     slot.state = this.isStopping ? 'stopping' : 'ready';
     slot.readyAt = Date.now();
     slot.listeners = message.listeners;
-    this.options.logger.info({ worker: slot.slot, pid: slot.pid, restarts: slot.restarts }, wasRestart ? 'worker restarted' : 'worker ready');
+    this.options.logger.info({ worker: slot.slot, workerPid: slot.pid, restarts: slot.restarts }, wasRestart ? 'worker restarted' : 'worker ready');
     if (wasRestart) this.options.bus.publish(WorkerRestarted.make({ worker: slot.slot, pid: slot.pid, attempt: slot.attempt, at: Date.now() }));
     this.startWaiters.get(slot.slot)?.resolve();
     this.startWaiters.delete(slot.slot);
@@ -221,7 +221,7 @@ export class WorkerSupervisor {
     const delayMs = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** (slot.attempt - 1));
     slot.state = 'restarting';
     slot.restarts++;
-    this.options.logger.warn({ worker: slot.slot, pid: slot.pid, code, signal, restartInMs: delayMs, attempt: slot.attempt }, 'worker exited: restarting it');
+    this.options.logger.warn({ worker: slot.slot, workerPid: slot.pid, code, signal, restartInMs: delayMs, attempt: slot.attempt }, 'worker exited: restarting it');
     this.options.bus.publish(WorkerExited.make({ worker: slot.slot, pid: slot.pid, code, signal, restartInMs: delayMs, attempt: slot.attempt, at: Date.now() }));
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;

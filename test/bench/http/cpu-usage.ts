@@ -6,16 +6,19 @@ const MS_PER_TICK = 10;
 
 export interface CpuSnapshot {
   atMs: number;
-  /** Per CPU: ticks in total, idle (idle + iowait), and stolen by the hypervisor. */
-  cores: { total: number; idle: number; steal: number }[];
+  /** Per CPU: ticks in total, idle (idle + iowait), stolen by the hypervisor, and in interrupts (irq + softirq). */
+  cores: { total: number; idle: number; steal: number; irq: number }[];
   /** Per pid: user + system ticks, absent when the process was gone. */
   processes: Map<number, number>;
 }
 
 export interface CpuUsage {
   wallMs: number;
-  /** Per CPU, in percent of the wall time. */
-  cores: { busyPct: number; stealPct: number }[];
+  /**
+   * Per CPU, in percent of the wall time. `irqPct` (irq + softirq) is busy time no process is
+   * charged for; on loopback it is mostly TCP/UDP receive work for data sent from that CPU.
+   */
+  cores: { busyPct: number; stealPct: number; irqPct: number }[];
   /** Per pid, in percent of one CPU over the wall time. */
   processes: Record<number, number>;
 }
@@ -34,9 +37,11 @@ export function sampleCpu(pids: readonly number[]): CpuSnapshot {
 export function usageBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   const wallMs = after.atMs - before.atMs;
   const cores = after.cores.map((a, i) => {
-    const b = before.cores[i] ?? { total: 0, idle: 0, steal: 0 };
+    const b = before.cores[i] ?? { total: 0, idle: 0, steal: 0, irq: 0 };
     const total = a.total - b.total;
-    return total <= 0 ? { busyPct: 0, stealPct: 0 } : { busyPct: (100 * (total - (a.idle - b.idle))) / total, stealPct: (100 * (a.steal - b.steal)) / total };
+    return total <= 0
+      ? { busyPct: 0, stealPct: 0, irqPct: 0 }
+      : { busyPct: (100 * (total - (a.idle - b.idle))) / total, stealPct: (100 * (a.steal - b.steal)) / total, irqPct: (100 * (a.irq - b.irq)) / total };
   });
   const processes: Record<number, number> = {};
   for (const [pid, ticks] of after.processes) {
@@ -54,7 +59,7 @@ function coreTicks(): CpuSnapshot['cores'] {
       .map((line) => {
         // user nice system idle iowait irq softirq steal guest guest_nice (guest is already in user)
         const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-        return { total: user + nice + system + idle + iowait + irq + softirq + steal, idle: idle + iowait, steal };
+        return { total: user + nice + system + idle + iowait + irq + softirq + steal, idle: idle + iowait, steal, irq: irq + softirq };
       });
   } catch {
     return [];

@@ -36,8 +36,12 @@ export interface MeasuredCpu {
   proxyPct: number | null;
   /** Origin process, percent of one CPU. */
   originPct: number | null;
-  cores: { busyPct: number; stealPct: number }[];
-  /** Busy time on the proxy's core not charged to the proxy (other load, ksoftirqd); null without pinning. */
+  /** Per CPU: busy, stolen, and in interrupts (on loopback mostly the receive side of what that CPU sent). */
+  cores: { busyPct: number; stealPct: number; irqPct: number }[];
+  /**
+   * Busy time on the proxy's core charged neither to the proxy process nor to interrupts (other
+   * processes, ksoftirqd); null without pinning.
+   */
   foreignPct: number | null;
 }
 
@@ -93,6 +97,12 @@ export interface ScenarioReport {
   peers: readonly string[];
   extraColumns: readonly string[];
   rows: Row[];
+}
+
+/** What a section hands back: a report per scenario, and lines to print under its tables. */
+export interface SectionResult {
+  reports: ScenarioReport[];
+  notes: string[];
 }
 
 /** A bar from the issue: `target` must reach `atLeast` times `peer` in a scenario. */
@@ -161,13 +171,14 @@ async function measureOne(targetName: string, scenario: ScenarioDef, target: Run
     const figures = await scenario.measure(target);
     const usage = usageBetween(before, sampleCpu(pids));
     const proxyPct = usage.processes[target.pid] ?? null;
-    const proxyCoreBusy = usage.cores[PROXY_CPU]?.busyPct;
-    const foreignPct = canPin && proxyPct !== null && proxyCoreBusy !== undefined ? Math.max(0, proxyCoreBusy - proxyPct) : null;
+    const proxyCore = usage.cores[PROXY_CPU];
+    const foreignPct = canPin && proxyPct !== null && proxyCore !== undefined ? Math.max(0, proxyCore.busyPct - proxyCore.irqPct - proxyPct) : null;
     const cpu: MeasuredCpu = { proxyPct, originPct: usage.processes[originPid] ?? null, cores: usage.cores, foreignPct };
     console.log(
       `    ${scenario.name.padEnd(14)} ${formatFigure(figures.value).padStart(10)} ${scenario.unit}` +
         (figures.latencyMs === null ? '' : `  p50 ${formatMs(figures.latencyMs.p50)} ms  p99 ${formatMs(figures.latencyMs.p99)} ms`) +
-        `  errors ${figures.errors}  proxy cpu ${formatPct(cpu.proxyPct)}  cpu${LOAD_CPU} ${formatPct(cpu.cores[LOAD_CPU]?.busyPct)}` +
+        `  errors ${figures.errors}  proxy cpu ${formatPct(cpu.proxyPct)}  cpu${PROXY_CPU} ${formatPct(cpu.cores[PROXY_CPU]?.busyPct)}` +
+        `  cpu${LOAD_CPU} ${formatPct(cpu.cores[LOAD_CPU]?.busyPct)}` +
         (isDisturbed(cpu) ? `  (* CPU ${PROXY_CPU} was ${formatPct(cpu.foreignPct)} busy outside the proxy)` : ''),
     );
     return { target: targetName, status: 'ok', figures, cpu, ratios: {} };
@@ -195,6 +206,7 @@ export function renderScenario(report: ScenarioReport): string {
     { header: 'errors', align: 'right' },
     ...report.extraColumns.map((header) => ({ header, align: 'right' as const })),
     { header: 'proxy cpu', align: 'right' },
+    { header: `cpu${PROXY_CPU} busy`, align: 'right' },
     { header: `cpu${LOAD_CPU} busy`, align: 'right' },
     ...report.peers.map((peer) => ({ header: `vs ${peer}`, align: 'right' as const })),
   ];
@@ -209,6 +221,7 @@ export function renderScenario(report: ScenarioReport): string {
       String(f.errors),
       ...report.extraColumns.map((c) => f.extra?.[c] ?? '-'),
       formatPct(row.cpu?.proxyPct),
+      formatPct(row.cpu?.cores[PROXY_CPU]?.busyPct),
       formatPct(row.cpu?.cores[LOAD_CPU]?.busyPct),
       ...report.peers.map((peer) => formatRatio(row.ratios[peer])),
     ];

@@ -63,10 +63,6 @@ const size = positiveInt(values.size, 'size');
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
 
-const mode = positionals[0];
-const result = await run();
-process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
-process.exit(0);
 
 function run(): Promise<LoadResult> {
   switch (mode) {
@@ -238,17 +234,17 @@ async function wsEcho(): Promise<LoadResult> {
   let running = true;
   const started = performance.now();
   for (const socket of sockets) {
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     let sentAt = performance.now();
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       for (;;) {
-        const frame = frameAt(pending);
-        if (frame === undefined || pending.length < frame.total) break;
+        const head = frameAt(pending);
+        if (head === undefined || pending.length < head.total) break;
         const opcode = (pending[0] ?? 0) & 0x0f;
-        pending = pending.subarray(frame.total);
+        pending = pending.subarray(head.total);
         if (opcode !== 0x1 && opcode !== 0x2) continue;
-        if (frame.payload !== payload.length) errors++;
+        if (head.payload !== payload.length) errors++;
         ops++;
         latency.add(performance.now() - sentAt);
         if (running) {
@@ -415,3 +411,9 @@ function positiveInt(text: string | undefined, name: string): number {
   }
   return value;
 }
+
+// Last, so every class above is initialized before the run starts.
+const mode = positionals[0];
+const result = await run();
+process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+process.exit(0);

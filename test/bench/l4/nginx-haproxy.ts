@@ -28,6 +28,8 @@ export async function startNginxTcpProxy(originPort: number, placement: TargetPl
     server {
         listen 127.0.0.1:${port} backlog=4096;
         proxy_pass 127.0.0.1:${originPort};
+        # Pass a client's FIN on and keep relaying the other way (nginx >= 1.21.4), as the others do.
+        proxy_half_close on;
     }
 }`,
   });
@@ -74,6 +76,7 @@ export async function startNginxStreamTls(originPort: number, cert: CertificateF
         listen 127.0.0.1:${port} ssl backlog=4096;
         ${sslLines(cert)}
         proxy_pass 127.0.0.1:${originPort};
+        proxy_half_close on;
     }
 }`,
   });

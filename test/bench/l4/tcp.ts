@@ -3,7 +3,7 @@ import { startNginxTcpProxy, startHaproxyTcpProxy } from './nginx-haproxy.js';
 import { startNodeServer } from './peers.js';
 import { probeTcpCount } from './probes.js';
 import { startSwitchyardConfig } from './switchyard.js';
-import { median, ORIGIN_CPU, PROXY_CPU, runLoad, runSection, type Goal, type ScenarioDef, type ScenarioReport, type Settings, type TargetDef } from './harness.js';
+import { median, ORIGIN_CPU, PROXY_CPU, runLoad, runSection, type Goal, type ScenarioDef, type SectionResult, type Settings, type TargetDef } from './harness.js';
 
 export const TCP_GOALS: readonly Goal[] = [{ section: 'tcp', scenario: 'bulk', target: 'switchyard', peer: 'node-pipe', atLeast: 0.9 }];
 
@@ -11,7 +11,7 @@ const CONNECT_LOOPS = 50;
 const WARMUP_BULK_BYTES = 64 * 1024 * 1024;
 const PROBE_BYTES = 1024 * 1024 + 7;
 
-export async function runTcp(settings: Settings): Promise<ScenarioReport[]> {
+export async function runTcp(settings: Settings): Promise<SectionResult> {
   const origin = await startNodeServer('tcp-origin', 'tcp-origin', { cpu: ORIGIN_CPU });
   console.log(`tcp: origin is a node byte counter on 127.0.0.1:${origin.port} (pid ${origin.pid})`);
   const placement = { cpu: PROXY_CPU };
@@ -66,7 +66,7 @@ export async function runTcp(settings: Settings): Promise<ScenarioReport[]> {
     },
   ];
   try {
-    return await runSection('tcp', targets, scenarios, origin.pid);
+    return { reports: await runSection('tcp', targets, scenarios, origin.pid), notes: [] };
   } finally {
     await origin.stop();
   }

@@ -3,14 +3,14 @@ import { startNginxWsProxy } from './nginx-haproxy.js';
 import { startNodeServer } from './peers.js';
 import { probeWsEcho } from './probes.js';
 import { startSwitchyardConfig } from './switchyard.js';
-import { ORIGIN_CPU, PROXY_CPU, figuresOf, runLoad, runSection, type Goal, type ScenarioDef, type ScenarioReport, type Settings, type TargetDef } from './harness.js';
+import { ORIGIN_CPU, PROXY_CPU, figuresOf, runLoad, runSection, type Goal, type ScenarioDef, type SectionResult, type Settings, type TargetDef } from './harness.js';
 
 export const WS_GOALS: readonly Goal[] = [{ section: 'ws', scenario: 'echo', target: 'switchyard', peer: 'nginx', atLeast: 1 }];
 
 const WS_CONNECTIONS = 100;
 const MESSAGE_BYTES = 64;
 
-export async function runWs(settings: Settings): Promise<ScenarioReport[]> {
+export async function runWs(settings: Settings): Promise<SectionResult> {
   const origin = await startNodeServer('ws-origin', 'ws-echo', { cpu: ORIGIN_CPU });
   console.log(`ws: origin is a ws echo server on 127.0.0.1:${origin.port} (pid ${origin.pid})`);
   const placement = { cpu: PROXY_CPU };
@@ -47,7 +47,7 @@ export async function runWs(settings: Settings): Promise<ScenarioReport[]> {
     },
   ];
   try {
-    return await runSection('ws', targets, scenarios, origin.pid);
+    return { reports: await runSection('ws', targets, scenarios, origin.pid), notes: [] };
   } finally {
     await origin.stop();
   }

@@ -14,6 +14,7 @@ import { fileFingerprint, watchConfigFile, type ConfigWatcher } from '../config-
 import { createLogger, type AppLogger, type LogLevel } from '../../logging/logger.js';
 import { serveUntilSignalled } from '../serve.js';
 import { connectClusterTransport, type ClusterTransport } from '../cluster-transport.js';
+import { workerCount, isWorkerProcess } from '../workers-mode.js';
 
 /** What `run` builds on; tests replace parts. */
 export interface RunDeps {
@@ -40,6 +41,7 @@ const FLAGS = {
   grace: { type: 'string' },
   'log-level': { type: 'string' },
   'node-name': { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 /** Parses a duration flag such as `10s` (absent: 10 s, the default of `server.shutdownTimeout`). */
@@ -52,6 +54,8 @@ export function parseGraceMs(text: string | undefined): number {
 
 export async function runCommand(args: readonly string[], io: CliIo, deps: RunDeps = defaultRunDeps): Promise<ExitCode> {
   const flags = parseFlags(args, FLAGS);
+  // A worker process forked by a primary (same command line): it serves what the primary sends.
+  if (isWorkerProcess()) return (await import('../run-worker.js')).runWorker(io);
   // --grace wins; else server.shutdownTimeout of the config in force when the stop signal comes.
   const graceOverrideMs = flags.grace === undefined ? undefined : parseGraceMs(flags.grace);
   const levelOverride = flags['log-level'];
@@ -72,6 +76,11 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
   }
 
   const logger = deps.createLogger((levelOverride as LogLevel | undefined) ?? config.log.level);
+  const workers = workerCount(flags.workers, config.workers);
+  if (workers > 1) {
+    const { runPrimary } = await import('../run-primary.js');
+    return runPrimary({ io, file, config, workers, logger, deps, nodeName: flags['node-name'], graceOverrideMs, levelOverride, isWatching: flags.watch === true, loadedFingerprint });
+  }
   // The access log subscribes to the bus before the node accepts its first connection.
   const bus = new Bus();
   const accessLog = new AccessLogController({ bus, logger });

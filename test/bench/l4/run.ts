@@ -1,0 +1,241 @@
+// L4 comparison: TCP, WebSocket, UDP, TLS termination and upstream TLS reuse, each against peers measured in the same run.
+// Usage: node test/dist/bench/l4/run.js [--quick | --duration 10s] [--only tcp,ws,udp,tls,upstream-tls] [--strict]
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchSourceDir, repoRoot } from '../http/paths.js';
+import { canPin, cpuCount, hasCommand, stopAllProcesses } from '../http/processes.js';
+import { removeTempDirs } from '../http/temp-dirs.js';
+import { removeBenchCertificates } from './certificate.js';
+import {
+  evaluateGoals,
+  FOREIGN_LOAD_LIMIT_PCT,
+  interruption,
+  LOAD_CPU,
+  messageOf,
+  ORIGIN_CPU,
+  PROXY_CPU,
+  renderScenario,
+  isDisturbed,
+  type Goal,
+  type ScenarioReport,
+  type SectionResult,
+  type Settings,
+} from './harness.js';
+import { runTcp, TCP_GOALS } from './tcp.js';
+import { runTls } from './tls.js';
+import { runUdp } from './udp.js';
+import { runUpstreamTls } from './upstream-tls.js';
+import { runWs, WS_GOALS } from './ws.js';
+
+const QUICK_DURATION_SEC = 3;
+const DEFAULT_DURATION_SEC = 10;
+const WARMUP_SEC = 1;
+const BULK_BYTES = 1024 ** 3;
+const QUICK_BULK_ROUNDS = 1;
+const DEFAULT_BULK_ROUNDS = 3;
+
+interface SectionDef {
+  name: string;
+  /** Commands it needs on PATH (see scripts/bench-deps.sh). */
+  needs: readonly string[];
+  goals: readonly Goal[];
+  run(settings: Settings): Promise<SectionResult>;
+}
+
+const SECTIONS: readonly SectionDef[] = [
+  { name: 'tcp', needs: ['haproxy', 'nginx'], goals: TCP_GOALS, run: runTcp },
+  { name: 'ws', needs: ['nginx'], goals: WS_GOALS, run: runWs },
+  { name: 'udp', needs: ['nginx'], goals: [], run: runUdp },
+  { name: 'tls', needs: ['nginx', 'wrk', 'openssl'], goals: [], run: runTls },
+  { name: 'upstream-tls', needs: ['nginx', 'wrk', 'openssl'], goals: [], run: runUpstreamTls },
+];
+
+async function main(): Promise<number> {
+  const settings = parseSettings(process.argv.slice(2));
+  const selected = SECTIONS.filter((s) => settings.sections.includes(s.name));
+  requireCommands(selected.flatMap((s) => s.needs));
+  const startedAt = new Date();
+  const host = describeHost();
+  printHeader(settings, host);
+
+  const reports: ScenarioReport[] = [];
+  const notes: string[] = [];
+  let failedSections = 0;
+  for (const section of selected) {
+    if (interruption.stopping) return 130;
+    console.log(`\n== ${section.name}`);
+    try {
+      const result = await section.run(settings);
+      reports.push(...result.reports);
+      notes.push(...result.notes);
+    } catch (err) {
+      if (interruption.stopping) return 130;
+      failedSections++;
+      console.log(`${section.name}: failed: ${messageOf(err)}`);
+    }
+  }
+
+  console.log(`\n== results (cores: ${host.cpus}; ${host.pinned ? `proxy on CPU ${PROXY_CPU}, load and origin on CPU ${LOAD_CPU}` : 'not pinned'})`);
+  for (const report of reports) {
+    console.log(`\n${report.section} ${report.name}: ${report.description}`);
+    console.log(renderScenario(report));
+  }
+  if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
+  const goals = evaluateGoals(selected.flatMap((s) => s.goals), reports);
+  if (goals.length > 0) console.log('');
+  for (const g of goals) {
+    const verdict = g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met';
+    console.log(`goal ${g.section} ${g.scenario}: ${g.target} >= ${g.atLeast.toFixed(2)}x ${g.peer}: ${g.ratio === null ? '-' : `${g.ratio.toFixed(2)}x`} (${verdict})`);
+  }
+  if (reports.some((r) => r.rows.some((row) => isDisturbed(row.cpu)))) {
+    console.log(
+      `\n* CPU ${PROXY_CPU} (the proxy's core) was more than ${FOREIGN_LOAD_LIMIT_PCT}% busy outside the proxy process during that run: ` +
+        'other load on the machine, or kernel network work; rerun before trusting it',
+    );
+  }
+
+  const file = writeResults(startedAt, host, settings, reports, goals);
+  console.log(`\nresults: ${relative(process.cwd(), file)}`);
+  const failed = failedSections > 0 || reports.some((r) => r.rows.some((row) => row.status === 'failed'));
+  return failed || (settings.strict && goals.some((g) => g.met === false)) ? 1 : 0;
+}
+
+interface HostInfo {
+  cpus: number;
+  cpuModel: string;
+  pinned: boolean;
+  node: string;
+  versions: Record<string, string>;
+}
+
+function describeHost(): HostInfo {
+  const firstLine = (cmd: string, args: string[]): string => {
+    const out = spawnSync(cmd, args, { encoding: 'utf8' });
+    return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n')[0] ?? '';
+  };
+  const versions: Record<string, string> = {};
+  for (const [cmd, args] of [['nginx', ['-v']], ['haproxy', ['-v']], ['wrk', ['-v']], ['openssl', ['version']]] as const) {
+    if (hasCommand(cmd)) versions[cmd] = firstLine(cmd, [...args]);
+  }
+  return { cpus: cpuCount(), cpuModel: cpus()[0]?.model.trim() ?? 'unknown', pinned: canPin, node: process.version, versions };
+}
+
+function printHeader(settings: Settings, host: HostInfo): void {
+  console.log(`cores: ${host.cpus} (${host.cpuModel}); node ${host.node}`);
+  console.log(
+    host.pinned
+      ? `pinning: proxy under test -> CPU ${PROXY_CPU}; load generators -> CPU ${LOAD_CPU}; origins -> CPU ${ORIGIN_CPU}`
+      : 'pinning: off (needs 2+ CPUs and taskset); numbers are not comparable with pinned runs',
+  );
+  for (const [name, version] of Object.entries(host.versions)) console.log(`${name}: ${version}`);
+  console.log(
+    `duration: ${settings.durationSec}s per timed run after ${settings.warmupSec}s warm-up; tcp bulk: ${settings.bulkBytes / 1024 ** 2} MiB x ${settings.bulkRounds}; ` +
+      `sections: ${settings.sections.join(', ')}`,
+  );
+}
+
+function writeResults(startedAt: Date, host: HostInfo, settings: Settings, reports: readonly ScenarioReport[], goals: unknown): string {
+  const dir = join(benchSourceDir(), 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `l4-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const report = {
+    kind: 'l4',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    host,
+    settings: { ...settings, cpu: { load: LOAD_CPU, proxy: PROXY_CPU, origin: ORIGIN_CPU } },
+    scenarios: reports,
+    goals,
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
+
+const USAGE = `usage: node test/dist/bench/l4/run.js [options]
+  --duration <time>     each timed run: 10s (default), 30s, 1m
+  --quick               3s timed runs and one 1 GiB transfer per target, for smoke runs
+  --only <a,b,...>      sections: ${SECTIONS.map((s) => s.name).join(', ')} (default: all)
+  --strict              exit 1 when a goal (tcp bulk >= 0.9x node-pipe, ws >= nginx) is missed
+  --help`;
+
+function parseSettings(argv: string[]): Settings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      strict: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const known = SECTIONS.map((s) => s.name);
+  const sections = values.only === undefined ? known : values.only.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = sections.filter((s) => !known.includes(s));
+  if (unknown.length > 0 || sections.length === 0) throw new UsageError(`--only: unknown section(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const durationSec = values.duration !== undefined ? parseDurationSec(values.duration) : values.quick ? QUICK_DURATION_SEC : DEFAULT_DURATION_SEC;
+  return {
+    durationSec,
+    warmupSec: WARMUP_SEC,
+    bulkBytes: BULK_BYTES,
+    bulkRounds: values.quick ? QUICK_BULK_ROUNDS : DEFAULT_BULK_ROUNDS,
+    sections,
+    strict: values.strict,
+  };
+}
+
+/** `10s`, `10`, `1m` → seconds. */
+function parseDurationSec(text: string): number {
+  const match = /^(\d+)(s|m)?$/.exec(text.trim());
+  if (match === null) throw new UsageError(`--duration: expected e.g. 10s or 1m, got ${text}`);
+  const value = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+  if (value < 1) throw new UsageError('--duration: must be at least 1s');
+  return value;
+}
+
+function requireCommands(commands: readonly string[]): void {
+  const missing = [...new Set(commands)].filter((c) => !hasCommand(c));
+  if (missing.length > 0) {
+    throw new Error(`missing ${missing.join(', ')}: run  bash ${relative(process.cwd(), join(repoRoot(), 'scripts', 'bench-deps.sh'))}`);
+  }
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Stops every process we started (by pid), removes temp dirs and certificates; runs once. */
+let cleanup: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleanup ??= stopAllProcesses().finally(() => {
+    removeTempDirs();
+    removeBenchCertificates();
+  });
+  return cleanup;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interruption.stopping = true;
+    console.error(`\n${signal}: stopping everything the bench started`);
+    void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (err) {
+  if (!interruption.stopping) console.error(err instanceof UsageError ? `${err.message}\n\n${USAGE}` : `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  exitCode = err instanceof UsageError ? 2 : 1;
+} finally {
+  await cleanUp();
+}
+process.exitCode = exitCode;
