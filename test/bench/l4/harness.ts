@@ -23,9 +23,10 @@ const OVERRUN_ALLOWANCE_MS = 15_000;
 export interface Settings {
   durationSec: number;
   warmupSec: number;
-  /** tcp bulk: bytes per transfer, and transfers per target (the median is reported). */
+  /** Rounds per section; each target is measured once per round and its best round is reported. */
+  rounds: number;
+  /** tcp bulk: bytes per transfer. */
   bulkBytes: number;
-  bulkRounds: number;
   sections: string[];
   strict: boolean;
 }
@@ -49,7 +50,7 @@ export interface MeasuredCpu {
 export interface Figures {
   /** The scenario's figure, higher is better (MB/s, connections/s, messages/s, …). */
   value: number;
-  /** Every round when `value` is a median of several. */
+  /** Every round's figure, in ascending order (set by the section). */
   rounds?: number[];
   latencyMs: LoadResult['latencyMs'];
   errors: number;
@@ -123,49 +124,75 @@ export interface GoalResult extends Goal {
 export const interruption = { stopping: false };
 
 /**
- * Runs every scenario against every target, one target at a time, and returns a report per
- * scenario with ratios against the scenario's peers.
+ * Starts every target of a section (idle ones cost nothing), checks each, then measures in
+ * rounds: every scenario on every target in turn, so a burst of other load on a shared machine
+ * hits one round of each target rather than all rounds of one. A row is the target's best round
+ * (other load only ever lowers a figure); all rounds stay in `figures.rounds`.
  */
-export async function runSection(section: string, targets: readonly TargetDef[], scenarios: readonly ScenarioDef[], originPid: number): Promise<ScenarioReport[]> {
-  const rows = new Map<string, Row[]>(scenarios.map((s) => [s.name, []]));
-  for (const def of targets) {
-    if (interruption.stopping) break;
-    const failAll = (reason: string): void => {
-      console.log(`  ${def.name}: ${reason}`);
-      for (const s of scenarios) rows.get(s.name)?.push({ target: def.name, status: 'failed', reason, ratios: {} });
-    };
-    let target: RunningTarget;
-    try {
-      target = await def.start();
-    } catch (err) {
-      failAll(`failed to start: ${messageOf(err)}`);
-      continue;
-    }
-    try {
-      const problem = await def.check(target).catch((err: unknown) => messageOf(err));
-      if (problem !== undefined) {
-        failAll(`failed check: ${problem}`);
+export async function runSection(section: string, targets: readonly TargetDef[], scenarios: readonly ScenarioDef[], originPid: number, rounds: number): Promise<ScenarioReport[]> {
+  const failed = new Map<string, string>();
+  const running: { name: string; target: RunningTarget }[] = [];
+  const samples = new Map<string, Row[]>();
+  try {
+    for (const def of targets) {
+      if (interruption.stopping) break;
+      let target: RunningTarget;
+      try {
+        target = await def.start();
+      } catch (err) {
+        failed.set(def.name, `failed to start: ${messageOf(err)}`);
+        console.log(`  ${def.name}: ${failed.get(def.name)}`);
         continue;
       }
-      console.log(`  ${def.name}: 127.0.0.1:${target.port} (pid ${target.pid})`);
-      for (const scenario of scenarios) {
-        if (interruption.stopping) break;
-        rows.get(scenario.name)?.push(await measureOne(def.name, scenario, target, originPid));
+      running.push({ name: def.name, target });
+      const problem = await def.check(target).catch((err: unknown) => messageOf(err));
+      if (problem === undefined) {
+        console.log(`  ${def.name}: 127.0.0.1:${target.port} (pid ${target.pid})`);
+      } else {
+        failed.set(def.name, `failed check: ${problem}`);
+        console.log(`  ${def.name}: ${failed.get(def.name)}`);
       }
-    } finally {
-      await target.stop();
     }
+    const measured = running.filter((r) => !failed.has(r.name));
+    for (let round = 1; round <= rounds; round++) {
+      for (const scenario of scenarios) {
+        for (const { name, target } of measured) {
+          if (interruption.stopping) break;
+          const row = await measureOne(name, scenario, target, originPid, round);
+          const key = `${scenario.name}/${name}`;
+          samples.set(key, [...(samples.get(key) ?? []), row]);
+        }
+      }
+    }
+  } finally {
+    for (const { target } of running.reverse()) await target.stop();
   }
   return scenarios.map((s) => {
-    const scenarioRows = rows.get(s.name) ?? [];
-    addRatios(scenarioRows, s.peers);
-    return { section, name: s.name, description: s.description, unit: s.unit, peers: s.peers, extraColumns: s.extraColumns ?? [], rows: scenarioRows };
+    const rows = targets.map((def): Row => {
+      const reason = failed.get(def.name);
+      if (reason !== undefined) return { target: def.name, status: 'failed', reason, ratios: {} };
+      return bestRow(def.name, samples.get(`${s.name}/${def.name}`) ?? []);
+    });
+    addRatios(rows, s.peers);
+    return { section, name: s.name, description: s.description, unit: s.unit, peers: s.peers, extraColumns: s.extraColumns ?? [], rows };
   });
 }
 
-async function measureOne(targetName: string, scenario: ScenarioDef, target: RunningTarget, originPid: number): Promise<Row> {
+/** The round with the highest figure, carrying every round's figure; failed when any round failed. */
+function bestRow(target: string, rows: readonly Row[]): Row {
+  const ok = rows.filter((r) => r.figures !== undefined).sort((a, b) => (a.figures?.value ?? 0) - (b.figures?.value ?? 0));
+  const best = ok[ok.length - 1];
+  if (best?.figures === undefined || ok.length < rows.length) {
+    const reason = rows.find((r) => r.status === 'failed')?.reason ?? 'not measured';
+    return { target, status: 'failed', reason, ratios: {} };
+  }
+  return { ...best, figures: { ...best.figures, rounds: ok.map((r) => r.figures?.value ?? 0) } };
+}
+
+async function measureOne(targetName: string, scenario: ScenarioDef, target: RunningTarget, originPid: number, round: number): Promise<Row> {
+  const label = `    ${`${scenario.name} #${round}`.padEnd(14)} ${targetName.padEnd(16)}`;
   try {
-    await scenario.warmUp?.(target);
+    if (round === 1) await scenario.warmUp?.(target);
     const pids = [target.pid, originPid];
     const before = sampleCpu(pids);
     const figures = await scenario.measure(target);
@@ -175,7 +202,7 @@ async function measureOne(targetName: string, scenario: ScenarioDef, target: Run
     const foreignPct = canPin && proxyPct !== null && proxyCore !== undefined ? Math.max(0, proxyCore.busyPct - proxyCore.irqPct - proxyPct) : null;
     const cpu: MeasuredCpu = { proxyPct, originPct: usage.processes[originPid] ?? null, cores: usage.cores, foreignPct };
     console.log(
-      `    ${scenario.name.padEnd(14)} ${formatFigure(figures.value).padStart(10)} ${scenario.unit}` +
+      `${label} ${formatFigure(figures.value).padStart(10)} ${scenario.unit}` +
         (figures.latencyMs === null ? '' : `  p50 ${formatMs(figures.latencyMs.p50)} ms  p99 ${formatMs(figures.latencyMs.p99)} ms`) +
         `  errors ${figures.errors}  proxy cpu ${formatPct(cpu.proxyPct)}  cpu${PROXY_CPU} ${formatPct(cpu.cores[PROXY_CPU]?.busyPct)}` +
         `  cpu${LOAD_CPU} ${formatPct(cpu.cores[LOAD_CPU]?.busyPct)}` +
@@ -183,7 +210,7 @@ async function measureOne(targetName: string, scenario: ScenarioDef, target: Run
     );
     return { target: targetName, status: 'ok', figures, cpu, ratios: {} };
   } catch (err) {
-    console.log(`    ${scenario.name}: failed: ${messageOf(err)}`);
+    if (!interruption.stopping) console.log(`${label} failed: ${messageOf(err)}`);
     return { target: targetName, status: 'failed', reason: messageOf(err), ratios: {} };
   }
 }
@@ -201,11 +228,13 @@ export function renderScenario(report: ScenarioReport): string {
   const columns: Column[] = [
     { header: 'target' },
     { header: report.unit, align: 'right' },
+    { header: 'spread', align: 'right' },
     { header: 'p50 ms', align: 'right' },
     { header: 'p99 ms', align: 'right' },
     { header: 'errors', align: 'right' },
     ...report.extraColumns.map((header) => ({ header, align: 'right' as const })),
     { header: 'proxy cpu', align: 'right' },
+    { header: `proxy us/${report.unit.replace(/\/s$/, '')}`, align: 'right' },
     { header: `cpu${PROXY_CPU} busy`, align: 'right' },
     { header: `cpu${LOAD_CPU} busy`, align: 'right' },
     ...report.peers.map((peer) => ({ header: `vs ${peer}`, align: 'right' as const })),
@@ -216,11 +245,13 @@ export function renderScenario(report: ScenarioReport): string {
     return [
       row.target,
       formatFigure(f.value) + (isDisturbed(row.cpu) ? '*' : ''),
+      formatSpread(f.rounds),
       f.latencyMs === null ? '-' : formatMs(f.latencyMs.p50),
       f.latencyMs === null ? '-' : formatMs(f.latencyMs.p99),
       String(f.errors),
       ...report.extraColumns.map((c) => f.extra?.[c] ?? '-'),
       formatPct(row.cpu?.proxyPct),
+      formatCostUs(row.cpu?.proxyPct, f.value),
       formatPct(row.cpu?.cores[PROXY_CPU]?.busyPct),
       formatPct(row.cpu?.cores[LOAD_CPU]?.busyPct),
       ...report.peers.map((peer) => formatRatio(row.ratios[peer])),
@@ -260,14 +291,25 @@ export function figuresOf(result: LoadResult, scale = 1): Figures {
   return { value: result.opsPerSec * scale, latencyMs: result.latencyMs, errors: result.errors, detail: { ...result.detail, ops: result.ops, durationSec: result.durationSec } };
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
 export function isDisturbed(cpu: MeasuredCpu | undefined): boolean {
   return cpu?.foreignPct !== undefined && cpu.foreignPct !== null && cpu.foreignPct > FOREIGN_LOAD_LIMIT_PCT;
+}
+
+/**
+ * CPU time the proxy process spent per unit of the figure (per connection, per message, per MB):
+ * comparable between targets even when the load core, not the proxy, set the pace.
+ */
+function formatCostUs(proxyPct: number | null | undefined, perSecond: number): string {
+  if (proxyPct === null || proxyPct === undefined || perSecond <= 0) return '-';
+  const us = (proxyPct / 100) * (1e6 / perSecond);
+  return us >= 100 ? String(Math.round(us)) : us.toFixed(1);
+}
+
+/** How far the worst round fell below the best (sorted ascending), `-` for one round: how far to trust a ratio. */
+function formatSpread(rounds: readonly number[] | undefined): string {
+  if (rounds === undefined || rounds.length < 2) return '-';
+  const best = rounds[rounds.length - 1] ?? 0;
+  return best > 0 ? `${Math.round((100 * (best - (rounds[0] ?? 0))) / best)}%` : '-';
 }
 
 /** Large figures as integers, small ones (MB/s on a slow box) with one decimal. */

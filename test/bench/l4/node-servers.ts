@@ -15,6 +15,8 @@ const HOST = '127.0.0.1';
 const BACKLOG = 4096;
 /** Flows the bare udp relay keeps; datagrams of more flows are dropped (the bench uses a few dozen). */
 const MAX_UDP_FLOWS = 10_000;
+/** Datagrams held per flow while its socket connects (as Switchyard); more are dropped. */
+const MAX_QUEUED_DATAGRAMS = 64;
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { port: { type: 'string' }, origin: { type: 'string' } } });
 const mode = positionals[0];
@@ -93,21 +95,26 @@ function startUdpEcho(): void {
 /** Like Switchyard's udp listener: a connected socket per client flow, replies sent from the listener. */
 function startUdpRelay(): void {
   const listener = dgram.createSocket('udp4');
-  const flows = new Map<string, dgram.Socket>();
+  /** Per flow: its socket, and the datagrams waiting while it connects (null once connected). */
+  const flows = new Map<string, { socket: dgram.Socket; queue: Buffer[] | null }>();
   listener.on('message', (message, remote) => {
     const key = `${remote.address}|${remote.port}`;
     let flow = flows.get(key);
     if (flow === undefined) {
       if (flows.size >= MAX_UDP_FLOWS) return;
-      const upstream = dgram.createSocket('udp4');
-      upstream.on('message', (reply) => listener.send(reply, remote.port, remote.address));
-      upstream.on('error', () => undefined);
-      upstream.connect(originPort, HOST);
-      flows.set(key, upstream);
-      flow = upstream;
+      const socket = dgram.createSocket('udp4');
+      const created = { socket, queue: [] as Buffer[] | null };
+      socket.on('message', (reply) => listener.send(reply, remote.port, remote.address));
+      socket.on('error', () => undefined);
+      socket.connect(originPort, HOST, () => {
+        for (const queued of created.queue ?? []) socket.send(queued);
+        created.queue = null;
+      });
+      flows.set(key, created);
+      flow = created;
     }
-    // Datagrams sent before the connect completes are queued by node.
-    flow.send(message);
+    if (flow.queue === null) flow.socket.send(message);
+    else if (flow.queue.length < MAX_QUEUED_DATAGRAMS) flow.queue.push(message);
   });
   listener.on('error', () => undefined);
   listener.bind(port, HOST, () => announce());

@@ -51,6 +51,9 @@ export function probeWsEcho(port: number): Promise<string | undefined> {
 /** Sends a datagram through the target (a few tries: UDP may drop one) and expects the echo. */
 export async function probeUdpEcho(port: number): Promise<string | undefined> {
   const socket = dgram.createSocket('udp4');
+  let socketError: Error | undefined;
+  // A connected UDP socket reports an ICMP port unreachable as ECONNREFUSED, at any time.
+  socket.on('error', (err) => (socketError = err));
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -67,7 +70,7 @@ export async function probeUdpEcho(port: number): Promise<string | undefined> {
       });
       if (reply !== undefined) return reply === `probe ${i}` ? undefined : `echo was ${JSON.stringify(reply)}`;
     }
-    return `no echo after ${UDP_TRIES} datagrams`;
+    return `no echo after ${UDP_TRIES} datagrams${socketError === undefined ? '' : ` (${socketError.message})`}`;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   } finally {

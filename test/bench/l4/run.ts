@@ -1,5 +1,5 @@
 // L4 comparison: TCP, WebSocket, UDP, TLS termination and upstream TLS reuse, each against peers measured in the same run.
-// Usage: node test/dist/bench/l4/run.js [--quick | --duration 10s] [--only tcp,ws,udp,tls,upstream-tls] [--strict]
+// Usage: node test/dist/bench/l4/run.js [--quick | --duration 10s] [--rounds 3] [--only tcp,ws,udp,tls,upstream-tls] [--strict]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -34,8 +34,8 @@ const QUICK_DURATION_SEC = 3;
 const DEFAULT_DURATION_SEC = 10;
 const WARMUP_SEC = 1;
 const BULK_BYTES = 1024 ** 3;
-const QUICK_BULK_ROUNDS = 1;
-const DEFAULT_BULK_ROUNDS = 3;
+const QUICK_ROUNDS = 2;
+const DEFAULT_ROUNDS = 3;
 
 interface SectionDef {
   name: string;
@@ -78,6 +78,7 @@ async function main(): Promise<number> {
     }
   }
 
+  if (interruption.stopping) return 130;
   console.log(`\n== results (cores: ${host.cpus}; ${host.pinned ? `proxy on CPU ${PROXY_CPU}, load and origin on CPU ${LOAD_CPU}` : 'not pinned'})`);
   for (const report of reports) {
     console.log(`\n${report.section} ${report.name}: ${report.description}`);
@@ -132,7 +133,7 @@ function printHeader(settings: Settings, host: HostInfo): void {
   );
   for (const [name, version] of Object.entries(host.versions)) console.log(`${name}: ${version}`);
   console.log(
-    `duration: ${settings.durationSec}s per timed run after ${settings.warmupSec}s warm-up; tcp bulk: ${settings.bulkBytes / 1024 ** 2} MiB x ${settings.bulkRounds}; ` +
+    `duration: ${settings.durationSec}s per timed run after ${settings.warmupSec}s warm-up; ${settings.rounds} rounds (targets take turns, best round reported); tcp bulk: ${settings.bulkBytes / 1024 ** 3} GiB; ` +
       `sections: ${settings.sections.join(', ')}`,
   );
 }
@@ -156,7 +157,8 @@ function writeResults(startedAt: Date, host: HostInfo, settings: Settings, repor
 
 const USAGE = `usage: node test/dist/bench/l4/run.js [options]
   --duration <time>     each timed run: 10s (default), 30s, 1m
-  --quick               3s timed runs and one 1 GiB transfer per target, for smoke runs
+  --quick               3s timed runs, 2 rounds, for smoke runs
+  --rounds <n>          rounds per section; each target's best round is reported (default 3; 2 with --quick)
   --only <a,b,...>      sections: ${SECTIONS.map((s) => s.name).join(', ')} (default: all)
   --strict              exit 1 when a goal (tcp bulk >= 0.9x node-pipe, ws >= nginx) is missed
   --help`;
@@ -168,6 +170,7 @@ function parseSettings(argv: string[]): Settings {
       duration: { type: 'string' },
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
+      rounds: { type: 'string' },
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -184,11 +187,17 @@ function parseSettings(argv: string[]): Settings {
   return {
     durationSec,
     warmupSec: WARMUP_SEC,
+    rounds: values.rounds !== undefined ? parseRounds(values.rounds) : values.quick ? QUICK_ROUNDS : DEFAULT_ROUNDS,
     bulkBytes: BULK_BYTES,
-    bulkRounds: values.quick ? QUICK_BULK_ROUNDS : DEFAULT_BULK_ROUNDS,
     sections,
     strict: values.strict,
   };
+}
+
+function parseRounds(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 20) throw new UsageError(`--rounds: expected 1 to 20, got ${text}`);
+  return value;
 }
 
 /** `10s`, `10`, `1m` → seconds. */
@@ -228,6 +237,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });
 }
+
+// A bug in the harness must not leave servers running.
+process.once('uncaughtException', (err) => {
+  interruption.stopping = true;
+  console.error(`bench failed: ${err.stack ?? err.message}`);
+  void cleanUp().finally(() => process.exit(1));
+});
 
 let exitCode = 1;
 try {

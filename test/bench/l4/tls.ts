@@ -93,7 +93,7 @@ export async function runTls(settings: Settings): Promise<SectionResult> {
     },
   ];
   try {
-    return { reports: await runSection('tls', targets, scenarios, origin.pid), notes: [] };
+    return { reports: await runSection('tls', targets, scenarios, origin.pid, settings.rounds), notes: [] };
   } finally {
     await origin.stop();
   }

@@ -46,7 +46,7 @@ export async function runUdp(settings: Settings): Promise<SectionResult> {
     },
   ];
   try {
-    return { reports: await runSection('udp', targets, scenarios, origin.pid), notes: [] };
+    return { reports: await runSection('udp', targets, scenarios, origin.pid, settings.rounds), notes: [] };
   } finally {
     await origin.stop();
   }

@@ -69,7 +69,7 @@ export async function runUpstreamTls(settings: Settings): Promise<SectionResult>
     },
   }));
   try {
-    const reports = await runSection('upstream-tls', targets, scenarios, origin.pid);
+    const reports = await runSection('upstream-tls', targets, scenarios, origin.pid, settings.rounds);
     return { reports, notes: savings(reports) };
   } finally {
     await origin.stop();

@@ -47,7 +47,7 @@ export async function runWs(settings: Settings): Promise<SectionResult> {
     },
   ];
   try {
-    return { reports: await runSection('ws', targets, scenarios, origin.pid), notes: [] };
+    return { reports: await runSection('ws', targets, scenarios, origin.pid, settings.rounds), notes: [] };
   } finally {
     await origin.stop();
   }
