@@ -58,7 +58,7 @@ export class Bus {
   }
 
   /** Delivers a message to the subscribers of its type and to matching prefix taps. */
-  publish(message: Message): void {
+  publish<M extends Message>(message: M): void {
     const channel = this.channels.get(message.type);
     if (channel === undefined) {
       // A tap may want a type nobody has asked for by name yet; without taps this is the whole cost.
