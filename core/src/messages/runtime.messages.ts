@@ -104,7 +104,7 @@ export const ActorTerminated = defineMessage('actor.terminated', {
 export type ActorTerminated = MessageOf<typeof ActorTerminated>;
 
 /** Turns anything thrown into the ErrorInfo an event carries. */
-export function errorInfo(thrown: unknown, fallbackCode = 'ERR_UNKNOWN'): ErrorInfo {
+export function errorInfo(thrown: unknown, fallbackCode = 'ERR_RUNTIME_UNKNOWN'): ErrorInfo {
   if (thrown instanceof Error) {
     const code = (thrown as { code?: unknown }).code;
     return { code: typeof code === 'string' ? code : fallbackCode, message: thrown.message, cause: thrown };
