@@ -18,6 +18,7 @@ import { formatInteger, formatMs, formatRatio, formatTable, type Column } from '
 import { TargetNotBuiltError, type RunningTarget } from './target.js';
 import { removeTempDirs } from './temp-dirs.js';
 import { runWrk, type WrkResult } from './wrk.js';
+import { UsageError, parseDurationSec, requireCommands } from './bench-cli.js';
 
 /** wrk (and, outside `direct`, the origin) share CPU 0; the proxy under test has CPU 1 to itself. */
 const WRK_CPU = 0;
@@ -406,25 +407,8 @@ function parseSettings(argv: string[]): Settings {
   return { durationSec, warmupSec: WARMUP_SEC, connections, threads: WRK_THREADS, targets: targets as TargetName[] };
 }
 
-/** `10s`, `10`, `1m` → seconds (whole seconds, as wrk takes them). */
-function parseDurationSec(text: string): number {
-  const match = /^(\d+)(s|m)?$/.exec(text.trim());
-  if (match === null) throw new UsageError(`--duration: expected e.g. 10s or 1m, got ${text}`);
-  const value = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
-  if (value < 1) throw new UsageError('--duration: must be at least 1s');
-  return value;
-}
 
-function requireCommands(commands: readonly string[]): void {
-  const missing = [...new Set(commands)].filter((c) => !hasCommand(c));
-  if (missing.length > 0) {
-    throw new Error(`missing ${missing.join(', ')}: run  bash ${relative(process.cwd(), join(repoRoot(), 'scripts', 'bench-deps.sh'))}`);
-  }
-}
 
-class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 function isDisturbed(cpu: MeasuredCpu | undefined): boolean {
   return cpu?.foreignPct !== undefined && cpu.foreignPct !== null && cpu.foreignPct > FOREIGN_LOAD_LIMIT_PCT;

@@ -29,6 +29,7 @@ import { runTls } from './tls.js';
 import { runUdp } from './udp.js';
 import { runUpstreamTls } from './upstream-tls.js';
 import { runWs, WS_GOALS } from './ws.js';
+import { UsageError, parseDurationSec, requireCommands } from '../http/bench-cli.js';
 
 const QUICK_DURATION_SEC = 3;
 const DEFAULT_DURATION_SEC = 10;
@@ -200,25 +201,8 @@ function parseRounds(text: string): number {
   return value;
 }
 
-/** `10s`, `10`, `1m` → seconds. */
-function parseDurationSec(text: string): number {
-  const match = /^(\d+)(s|m)?$/.exec(text.trim());
-  if (match === null) throw new UsageError(`--duration: expected e.g. 10s or 1m, got ${text}`);
-  const value = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
-  if (value < 1) throw new UsageError('--duration: must be at least 1s');
-  return value;
-}
 
-function requireCommands(commands: readonly string[]): void {
-  const missing = [...new Set(commands)].filter((c) => !hasCommand(c));
-  if (missing.length > 0) {
-    throw new Error(`missing ${missing.join(', ')}: run  bash ${relative(process.cwd(), join(repoRoot(), 'scripts', 'bench-deps.sh'))}`);
-  }
-}
 
-class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 /** Stops every process we started (by pid), removes temp dirs and certificates; runs once. */
 let cleanup: Promise<void> | undefined;
