@@ -276,7 +276,11 @@ function onProbed(state: HealthState, report: ActiveCheckReport, ctx: ActorConte
   const entry = state.entries.get(report.upstream);
   // A report of a checker already replaced is dropped: its successor speaks for the targets now.
   if (entry === undefined || entry.generation !== report.generation) return;
-  entry.health.recordProbe(report.index, report);
+  const unEjected = entry.health.recordProbe(report.index, report);
+  if (unEjected.length > 0) {
+    emitChanges(report.upstream, unEjected, ctx);
+    publishViews(state, ctx);
+  }
   if (ctx.isObserved(HealthProbeCompleted)) {
     ctx.emit(HealthProbeCompleted.make({ upstream: report.upstream, target: report.target, ok: report.ok, latencyMs: report.latencyMs, reason: report.reason, at: report.at }));
   }

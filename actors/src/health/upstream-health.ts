@@ -264,9 +264,17 @@ export class UpstreamHealth {
     return this.versionNumber;
   }
 
-  /** Keeps an active probe as evidence. */
-  recordProbe(index: number, probe: { at: number; ok: boolean; latencyMs: number; reason: string }): void {
-    this.records[index]?.probes.push({ kind: 'probe', at: probe.at, ok: probe.ok, latencyMs: probe.latencyMs, reason: probe.reason });
+  /**
+   * Keeps an active probe as evidence. A passing probe also ends a passive ejection at once
+   * (Envoy's `successful_active_health_check_uneject_host`): the target proved it serves again,
+   * whether or not the active check itself ever saw it fail.
+   */
+  recordProbe(index: number, probe: { at: number; ok: boolean; latencyMs: number; reason: string }): HealthChange[] {
+    const record = this.records[index];
+    record?.probes.push({ kind: 'probe', at: probe.at, ok: probe.ok, latencyMs: probe.latencyMs, reason: probe.reason });
+    if (record === undefined || !probe.ok || !this.outlier.isEjected(index)) return [];
+    this.outlier.unEject(index, probe.at);
+    return this.reconcile(record, 'active', 'a passing active check ended the ejection', probe.at);
   }
 
   /** The active checker decided `state` for `index`. */

@@ -205,7 +205,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private exchangeBytesIn = 0;
   private exchangeBytesOut = 0;
   private tStart = 0;
-  private startedAt = 0;
+  /** Whether the client sent the request id field itself (then it is passed on, not added). */
+  private hasClientRequestId = false;
   private tConnectStart = 0;
   private connectMs = -1;
   private tSent = 0;
@@ -371,7 +372,6 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.exchangeBytesIn = 0;
     this.exchangeBytesOut = 0;
     this.tStart = this.ctx.sweeper.time();
-    this.startedAt = Date.now();
     this.connectMs = -1;
     this.headerMs = -1;
     this.routeDeadline = 0;
@@ -387,6 +387,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     const snap = this.snap;
     const server = snap.server;
     const existingId = headerValue(head.headers, server.requestIdHeader);
+    this.hasClientRequestId = existingId !== undefined;
     this.requestId = existingId !== undefined && existingId.length > 0 && existingId.length <= 200 ? existingId : ctx.nextRequestId();
     if (this.trustVersion !== snap.version) {
       this.trustVersion = snap.version;
@@ -640,7 +641,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       clientIp: this.clientIp,
       scheme: this.ctx.scheme,
       requestId: this.requestId,
-      hasRequestId: headerValue(head.headers, server.requestIdHeader) !== undefined,
+      hasRequestId: this.hasClientRequestId,
     });
     // RFC 9110 §7.8 and ARCHITECTURE §8 rule 6: only a GET with Connection: upgrade and a known
     // token asks the upstream to switch; anything else stays HTTP (Upgrade is hop-by-hop and gone).
@@ -1300,6 +1301,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     else counters.responses2xx++;
     if (!this.ctx.bus.hasSubscribers(RequestCompleted)) return;
     const head = this.head;
+    // Wall time is read only here, when someone listens, not once per request.
+    const totalMs = this.ctx.sweeper.time() - this.tStart;
     const userAgent = head === undefined ? undefined : headerValue(head.headers, 'user-agent');
     const referer = head === undefined ? undefined : headerValue(head.headers, 'referer');
     // Built as one literal of a fixed shape (not `make` with spreads): it is the per-request event
@@ -1323,11 +1326,11 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         targetAddress: this.targetAddress,
         upstreamConnectMs: this.connectMs,
         upstreamHeaderMs: this.headerMs,
-        totalMs: this.ctx.sweeper.time() - this.tStart,
+        totalMs,
         termination: this.termination,
         userAgent,
         referer,
-        startedAt: this.startedAt,
+        startedAt: Date.now() - totalMs,
       } satisfies RequestCompleted);
   }
 
