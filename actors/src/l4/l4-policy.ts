@@ -1,8 +1,7 @@
 // What one config version means to a tcp, tls or udp listener: its routes, PROXY trust, timeouts.
 import { DEFAULT_MAX_FLOWS, type ListenerConfig, type MatchConfig } from '@switchyard/config';
 import type { PickRequest } from '../balancer/picker.js';
-import { CidrSet } from '../listener/connection-guard.js';
-import type { ProxyVersionsAccepted } from '../proxy-protocol/index.js';
+import { compileProxyAccept, type PreamblePolicy } from '../listener/proxy-preamble.js';
 import type { ProxySnapshot } from '../proxy/proxy-snapshot.js';
 import { MatchCache, type CompiledRoute, type RequestFacts } from '../router/index.js';
 
@@ -12,12 +11,8 @@ export type L4Route = CompiledRoute & { readonly kind: 'forward' };
 /** Match keys that only an HTTP request has; a route using one never applies to an L4 listener. */
 export const HTTP_ONLY_MATCH_KEYS = ['path', 'pathPrefix', 'pathRegex', 'method', 'headers', 'query'] as const satisfies readonly (keyof MatchConfig)[];
 
-/** `proxyProtocol` of a listener, compiled. */
-export interface ProxyAcceptPolicy {
-  readonly accept: ProxyVersionsAccepted;
-  readonly trusted: CidrSet | undefined;
-  readonly timeoutMs: number;
-}
+/** `proxyProtocol` of a listener, compiled (the same policy http and https listeners use). */
+export type ProxyAcceptPolicy = PreamblePolicy;
 
 /**
  * The facts an L4 connection is routed and balanced on: the listener, the client address (from a
@@ -80,15 +75,7 @@ export class L4Policy {
       return match !== undefined && HTTP_ONLY_MATCH_KEYS.every((key) => match[key] === undefined);
     });
     this.needsServerName = this.routes.some((route) => route.conditions.host !== null);
-    const proxy = listener.proxyProtocol;
-    this.proxy =
-      proxy === undefined
-        ? undefined
-        : {
-            accept: { v1: proxy.accept.includes('v1'), v2: proxy.accept.includes('v2') },
-            trusted: proxy.trustedSources.length === 0 ? undefined : new CidrSet(proxy.trustedSources),
-            timeoutMs: proxy.timeout,
-          };
+    this.proxy = compileProxyAccept(listener);
     this.idleMs = config.server.timeouts.tcpIdle;
     this.firstBytesMs = config.server.timeouts.requestHead;
     this.udpFlowIdleMs = config.server.timeouts.udpFlowIdle;

@@ -8,7 +8,7 @@ import { TcpSession } from '../l4/tcp-session.js';
 import { UdpListener } from '../l4/udp-flows.js';
 import { ClientConnection } from '../proxy/client-connection.js';
 import type { ListenerContext } from '../proxy/listener-context.js';
-import { ConnectionGuard, guardPolicyFor } from './connection-guard.js';
+import { ConnectionGuard, guardPolicyFor, peerIp } from './connection-guard.js';
 import { preamblePolicyFor, readProxyPreamble } from './proxy-preamble.js';
 import { TlsContexts } from './tls-contexts.js';
 
@@ -152,7 +152,7 @@ function createServer(config: Readonly<ListenerConfig>, context: ListenerContext
       new ClientConnection(socket, context);
       return;
     }
-    readProxyPreamble(socket, policy, normalizePeer(socket.remoteAddress ?? ''), (client) => {
+    readProxyPreamble(socket, policy, peerIp(socket), (client) => {
       if (tlsOptions === undefined) {
         new ClientConnection(socket, context, client);
         return;
@@ -164,9 +164,6 @@ function createServer(config: Readonly<ListenerConfig>, context: ListenerContext
   });
 }
 
-function normalizePeer(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
-}
 
 function listen(server: net.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -5,10 +5,22 @@ import { parseProxyHeader, type ProxyEndpoint, type ProxyVersionsAccepted } from
 import type { ProxySnapshot } from '../proxy/proxy-snapshot.js';
 import { CidrSet } from './connection-guard.js';
 
+/** A listener's `proxyProtocol`, compiled: what versions, from whom, how long to wait. */
 export interface PreamblePolicy {
   readonly accept: ProxyVersionsAccepted;
   readonly trusted: CidrSet | undefined;
   readonly timeoutMs: number;
+}
+
+/** Compiles `listener.proxyProtocol`; undefined when the listener takes no PROXY header. */
+export function compileProxyAccept(listener: Readonly<ListenerConfig>): PreamblePolicy | undefined {
+  const proxy = listener.proxyProtocol;
+  if (proxy === undefined) return undefined;
+  return {
+    accept: { v1: proxy.accept.includes('v1'), v2: proxy.accept.includes('v2') },
+    trusted: proxy.trustedSources.length === 0 ? undefined : new CidrSet(proxy.trustedSources),
+    timeoutMs: proxy.timeout,
+  };
 }
 
 /** The client as the PROXY header names it; undefined for LOCAL headers and UNKNOWN families. */
@@ -29,15 +41,7 @@ export function preamblePolicyFor(snapshot: ProxySnapshot, listener: Readonly<Li
   }
   if (byName.has(listener.name)) return byName.get(listener.name);
   const current = snapshot.config.listeners.find((l) => l.name === listener.name && l.protocol === listener.protocol) ?? listener;
-  const proxy = current.proxyProtocol;
-  const policy =
-    proxy === undefined
-      ? undefined
-      : {
-          accept: { v1: proxy.accept.includes('v1'), v2: proxy.accept.includes('v2') },
-          trusted: proxy.trustedSources.length === 0 ? undefined : new CidrSet(proxy.trustedSources),
-          timeoutMs: proxy.timeout,
-        };
+  const policy = compileProxyAccept(current);
   byName.set(listener.name, policy);
   return policy;
 }

@@ -23,6 +23,7 @@ import {
   LAST_CHUNK,
   encodeChunkHeader,
   errorResponse,
+  filterHopByHop,
   framingLength,
   normalizePath,
   parseRequestHead,
@@ -38,6 +39,7 @@ import {
 } from '../http/index.js';
 import { MatchCache, clientOriginOf, headerValue, type CompiledRoute, type RequestFacts } from '../router/index.js';
 import type { ProxyEndpoint } from '../proxy-protocol/index.js';
+import { normalizeIp } from '../listener/connection-guard.js';
 import type { Timed } from './deadline-sweeper.js';
 import type { ListenerContext } from './listener-context.js';
 import { PickView } from './pick-view.js';
@@ -972,7 +974,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   }
 
   private writeInterim(head: ResponseHead): void {
-    const out = writeResponseHead(head.status, head.reason, 1, head.headers.length === 0 ? head.headers : stripHopByHopForInterim(head), FRAMING_NONE);
+    // The writer drops any framing field itself; 1xx heads never carry one (RFC 9110 §15.2).
+    const out = writeResponseHead(head.status, head.reason, 1, filterHopByHop(head.headers, head.connectionTokens), FRAMING_NONE);
     if (out !== null) this.writeClient(out);
   }
 
@@ -1513,20 +1516,7 @@ function isIdempotent(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'PUT' || method === 'DELETE' || method === 'TRACE';
 }
 
-/** `::ffff:1.2.3.4` from a dual-stack socket is the IPv4 client 1.2.3.4. */
-function normalizeIp(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.indexOf('.') > 0 ? ip.slice(7) : ip;
-}
 
-function stripHopByHopForInterim(head: ResponseHead): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 1 < head.headers.length; i += 2) {
-    const name = (head.headers[i] as string).toLowerCase();
-    if (name === 'connection' || name === 'keep-alive' || name === 'transfer-encoding' || name === 'upgrade' || name === 'content-length') continue;
-    out.push(head.headers[i] as string, head.headers[i + 1] as string);
-  }
-  return out;
-}
 
 function dynamicTimeouts(t: { connect: number; responseHead: number; idle: number }): UpstreamTimeouts {
   return { connectMs: t.connect, responseHeadMs: t.responseHead, idleMs: t.idle };

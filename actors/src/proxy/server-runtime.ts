@@ -1,6 +1,6 @@
 // Derives the proxy-wide settings the data plane reads from the validated config, once per version.
 import type { Config } from '@switchyard/config';
-import { CidrMatcher, MatchCache, type RequestFacts } from '../router/index.js';
+import { CidrSet } from '../listener/connection-guard.js';
 import type { ServerRuntime } from './proxy-snapshot.js';
 
 /** Fields the proxy writes itself; a client's Connection option may never remove them. */
@@ -8,9 +8,7 @@ const PROXY_FIELDS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'
 
 export function buildServerRuntime(config: Readonly<Config>): ServerRuntime {
   const server = config.server;
-  const trusted = server.trustedProxies.length === 0 ? undefined : new CidrMatcher(server.trustedProxies);
-  const cache = new MatchCache();
-  const probe = { sourceIp: '' } as { sourceIp: string } & RequestFacts;
+  const trusted = server.trustedProxies.length === 0 ? undefined : new CidrSet(server.trustedProxies);
   return {
     headLimits: {
       maxHeadBytes: server.limits.maxHeadSize,
@@ -31,13 +29,7 @@ export function buildServerRuntime(config: Readonly<Config>): ServerRuntime {
     forwarded: server.forwarded.forwarded,
     via: server.forwarded.via,
     maxHops: server.maxHops,
-    isTrusted:
-      trusted === undefined
-        ? () => false
-        : (ip: string) => {
-            probe.sourceIp = ip;
-            return trusted.matches(probe, cache);
-          },
+    isTrusted: trusted === undefined ? () => false : (ip: string) => trusted.has(ip),
     protectedFields: new Set([...PROXY_FIELDS, server.requestIdHeader]),
   };
 }
