@@ -115,12 +115,19 @@ export async function startNginxOrigin(placement: TargetPlacement = {}, extraPor
   });
 }
 
-/** nginx as a keep-alive HTTP/1.1 reverse proxy in front of `originPort`. */
-export async function startNginxHttpProxy(originPort: number, placement: TargetPlacement = {}): Promise<NginxInstance> {
+/**
+ * nginx as a keep-alive HTTP/1.1 reverse proxy in front of `originPort`. `tls` adds `ssl` to the
+ * listen line and the certificate lines to the server (the HTTPS bench terminates TLS with it).
+ */
+export async function startNginxHttpProxy(
+  originPort: number,
+  placement: TargetPlacement = {},
+  tls?: { name: string; serverLines: string },
+): Promise<NginxInstance> {
   const port = await freePort();
   return startNginx({
     ...placement,
-    name: 'nginx-proxy',
+    name: tls?.name ?? 'nginx-proxy',
     port,
     blocks: (dir) => `http {
     ${httpCommon(dir)}
@@ -130,7 +137,8 @@ export async function startNginxHttpProxy(originPort: number, placement: TargetP
         keepalive_requests 100000000;
     }
     server {
-        listen 127.0.0.1:${port} backlog=4096;
+        listen 127.0.0.1:${port}${tls === undefined ? '' : ' ssl'} backlog=4096;
+        ${tls?.serverLines ?? ''}
         location / {
             proxy_pass http://origin;
             proxy_http_version 1.1;

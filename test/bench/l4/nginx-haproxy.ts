@@ -1,7 +1,7 @@
 // nginx and HAProxy configured as the L4 bench's peers (stream tcp/udp/ssl, WebSocket, https) and the HTTPS origin.
 import { freePort } from '../http/free-port.js';
 import { startHaproxy, type HaproxyInstance } from '../http/haproxy.js';
-import { httpCommon, NGINX_STREAM_MODULE, SMALL_BODY, startNginx, type NginxInstance } from '../http/nginx.js';
+import { httpCommon, NGINX_STREAM_MODULE, SMALL_BODY, startNginx, startNginxHttpProxy, type NginxInstance } from '../http/nginx.js';
 import type { TargetPlacement } from '../http/target.js';
 import { freeUdpPort } from './peers.js';
 
@@ -111,30 +111,8 @@ export async function startNginxWsProxy(originPort: number, placement: TargetPla
 }
 
 /** nginx terminating HTTPS in front of the plain HTTP `originPort`, with kept-alive upstream connections. */
-export async function startNginxHttpsProxy(originPort: number, cert: CertificateFiles, placement: TargetPlacement = {}): Promise<NginxInstance> {
-  const port = await freePort();
-  return startNginx({
-    ...placement,
-    name: 'nginx-https',
-    port,
-    blocks: (dir) => `http {
-    ${httpCommon(dir)}
-    upstream origin {
-        server 127.0.0.1:${originPort};
-        keepalive 64;
-        keepalive_requests 100000000;
-    }
-    server {
-        listen 127.0.0.1:${port} ssl backlog=4096;
-        ${sslLines(cert)}
-        location / {
-            proxy_pass http://origin;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-    }
-}`,
-  });
+export function startNginxHttpsProxy(originPort: number, cert: CertificateFiles, placement: TargetPlacement = {}): Promise<NginxInstance> {
+  return startNginxHttpProxy(originPort, placement, { name: 'nginx-https', serverLines: sslLines(cert) });
 }
 
 export interface HttpsOrigin extends NginxInstance {
