@@ -180,6 +180,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private upgrade: string | null = null;
   /** A response head held back to leave with its small body in one write. */
   private headOut: Buffer | null = null;
+  /** The client socket is corked until the current upstream read has been relayed. */
+  private isClientCorked = false;
   private upstreamRt: UpstreamRuntime | undefined;
   private target: TargetRuntime | undefined;
   /** Targets this request failed on, so a retry goes elsewhere. */
@@ -676,9 +678,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.isChunkedUpstream = framing.kind === 'chunked';
     this.reqState = REQ_WAIT_UPSTREAM;
     if (this.deadlineKind === D_BODY) this.disarmDeadline();
-    this.socket.pause();
     this.tConnectStart = this.ctx.sweeper.time();
     const isQueued = (this.pool as TargetPool).acquire(this);
+    // An idle pooled connection is handed over synchronously and the request is already on its way;
+    // only a request left waiting (connecting or queued) stops reading the client. Pausing and
+    // resuming in the same turn would cost a 'pause' emit and a nextTick'ed resume per request.
+    if (this.reqState === REQ_WAIT_UPSTREAM) this.socket.pause();
     if (isQueued) this.armExchangeDeadline(D_QUEUE, this.upstreamRt?.queueTimeoutMs ?? 1000);
   }
 
@@ -702,18 +707,20 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     }
     this.respState = RESP_HEAD;
     const socket = connection.socket;
-    socket.cork();
-    socket.write(this.upstreamHead as Buffer);
     const framing = (this.head as RequestHead).framing;
+    const hasNoBody = !this.reqChunked && (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0));
+    // Head and body leave in one writev; a body-less request is one write and needs no cork.
+    if (!hasNoBody) socket.cork();
+    socket.write(this.upstreamHead as Buffer);
     if (this.reqChunked) {
       this.writeBufferedBody(socket);
-    } else if (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0)) {
+    } else if (hasNoBody) {
       this.requestSent();
     } else {
       this.reqState = REQ_BODY;
       this.drainPendingBody();
     }
-    socket.uncork();
+    if (!hasNoBody) socket.uncork();
     if (this.reqState === REQ_BODY || this.reqState === REQ_SENT) this.resumeClient();
   }
 
@@ -847,10 +854,11 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   onUpstreamData(chunk: Buffer): void {
     switch (this.respState) {
       case RESP_HEAD:
-        // Head and first body bytes leave in one writev.
-        this.socket.cork();
         this.readResponseHead(chunk);
-        this.socket.uncork();
+        if (this.isClientCorked) {
+          this.isClientCorked = false;
+          this.socket.uncork();
+        }
         return;
       case RESP_BODY_LENGTH:
         this.relayLength(chunk, 0);
@@ -1047,6 +1055,11 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       // One buffer, one write(2): cheaper than a corked writev of two for the common small answer.
       this.headOut = out;
     } else {
+      // Head and the body bytes read with it leave in one writev.
+      if (hasMoreBytes && !this.isClientCorked) {
+        this.isClientCorked = true;
+        this.socket.cork();
+      }
       this.writeClient(out);
     }
     if (this.respState === RESP_DONE) this.responseDone();
