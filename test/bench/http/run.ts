@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHaproxyHttpProxy } from './haproxy.js';
-import { startNodeHttpProxy } from './http-proxy-target.js';
+import { startNodeHttpProxy, startNodePipe } from './node-script-target.js';
 import { freePort } from './free-port.js';
 import { LARGE_BODY_BYTES, SMALL_BODY, startNginxHttpProxy, startNginxOrigin, type NginxInstance } from './nginx.js';
 import { benchSourceDir, repoRoot } from './paths.js';
@@ -49,6 +49,7 @@ const TargetName = {
   nginx: 'nginx',
   haproxy: 'haproxy',
   httpProxy: 'http-proxy',
+  nodePipe: 'node-pipe',
   switchyard: 'switchyard',
   switchyardEvents: 'switchyard+events',
   switchyard50: 'switchyard-50',
@@ -79,6 +80,9 @@ const TARGETS: readonly TargetDef[] = [
   { name: TargetName.nginx, needs: ['nginx'], start: (origin) => startNginxHttpProxy(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.haproxy, needs: ['haproxy'], start: (origin) => startHaproxyHttpProxy(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.httpProxy, needs: [], start: (origin) => startNodeHttpProxy(origin.port, { cpu: PROXY_CPU }) },
+  // No HTTP at all: what any Node.js proxy costs before parsing (one upstream socket per client, so
+  // under Connection: close it pays two connections per request).
+  { name: TargetName.nodePipe, needs: [], start: (origin) => startNodePipe(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.switchyard, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.switchyardEvents, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }, { withEvents: true }) },
   {
@@ -131,6 +135,7 @@ interface Measurement {
   cpu?: MeasuredCpu;
   vsNginx?: number;
   vsHttpProxy?: number;
+  vsNodePipe?: number;
 }
 
 /** CPU use during the measured run: whether the proxy's core or the load core was the limit. */
@@ -255,10 +260,12 @@ function addRatios(measurements: Measurement[]): void {
     const rpsOf = (name: TargetName): number | undefined => inScenario.find((m) => m.target === name && m.status === 'ok')?.wrk?.requestsPerSec;
     const nginxRps = rpsOf(TargetName.nginx);
     const httpProxyRps = rpsOf(TargetName.httpProxy);
+    const nodePipeRps = rpsOf(TargetName.nodePipe);
     for (const m of inScenario) {
       if (m.wrk === undefined) continue;
       if (nginxRps !== undefined && nginxRps > 0) m.vsNginx = m.wrk.requestsPerSec / nginxRps;
       if (httpProxyRps !== undefined && httpProxyRps > 0) m.vsHttpProxy = m.wrk.requestsPerSec / httpProxyRps;
+      if (nodePipeRps !== undefined && nodePipeRps > 0) m.vsNodePipe = m.wrk.requestsPerSec / nodePipeRps;
     }
   }
 }
@@ -273,6 +280,7 @@ const COLUMNS: readonly Column[] = [
   { header: `cpu${WRK_CPU} busy`, align: 'right' },
   { header: 'vs nginx', align: 'right' },
   { header: 'vs http-proxy', align: 'right' },
+  { header: 'vs node-pipe', align: 'right' },
 ];
 
 function renderTable(rows: readonly Measurement[]): string {
@@ -291,6 +299,7 @@ function renderTable(rows: readonly Measurement[]): string {
             formatPct(m.cpu?.cores[WRK_CPU]?.busyPct),
             formatRatio(m.vsNginx),
             formatRatio(m.vsHttpProxy),
+            formatRatio(m.vsNodePipe),
           ],
     ),
   );
@@ -366,6 +375,7 @@ function writeResults(startedAt: Date, host: HostInfo, settings: Settings, measu
                 cpu: m.cpu ?? null,
                 vsNginx: m.vsNginx ?? null,
                 vsHttpProxy: m.vsHttpProxy ?? null,
+                vsNodePipe: m.vsNodePipe ?? null,
               }),
         })),
     })),
