@@ -6,6 +6,7 @@ export type { ApplyProblem } from './node/proxy.actor.js';
 export type { ListenerCounters } from './proxy/listener-context.js';
 export * from './observers/index.js';
 export { unsupportedFeatures } from './node/unsupported-features.js';
+export { tuneHeapForRelaying, PROXY_HEAP_GROWING_PERCENT } from './node/heap-tuning.js';
 export * from './cluster/index.js';
 export { startClusterNode, nodeConfigProblems, type ClusterHandle, type ClusterNodeOptions, type ClusterStatus, type ProbeAssignment } from './node/cluster-node.js';
 export * from './proxy-protocol/index.js';

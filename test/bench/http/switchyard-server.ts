@@ -2,7 +2,7 @@
 // Usage: node switchyard-server.js <listenPort> <originPort[,originPort...]> [--events] [--health] [--ws-subscriber <adminPort>]
 // --ws-subscriber: also the admin listener (metrics, /events) on adminPort, for an event-stream client to subscribe.
 import { loadConfig } from '@switchyard/config';
-import { startProxyNode } from '@switchyard/actors';
+import { startProxyNode, tuneHeapForRelaying } from '@switchyard/actors';
 import { startAdminServer } from '@switchyard/adapters';
 
 const [listenPort, originPorts = '', ...flags] = process.argv.slice(2);
@@ -24,6 +24,8 @@ const config = loadConfig({
   server: { accessLog: { enabled: false } },
   ...(adminPort === undefined ? {} : { admin: { address: `127.0.0.1:${adminPort}` } }),
 });
+// As `switchyard run` does (adapters/src/cli/main.ts).
+tuneHeapForRelaying();
 const node = await startProxyNode(config, { nodeName: 'bench' });
 const admin = config.admin === undefined ? undefined : await startAdminServer({ node, config: config.admin });
 let events = 0;
