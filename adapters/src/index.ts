@@ -10,7 +10,7 @@ export { AdminErrorCode, AdminHttpError } from './admin/admin-http.js';
 export type { TargetHealthProvider, TargetHealthView } from './admin/admin-views.js';
 export { EventStreamServer, type EventStreamOptions } from './events/event-stream-server.js';
 export { EventFilter, isSampledIn } from './events/event-filter.js';
-export { MSGPACK_SUBPROTOCOL, STREAM_DROPPED, decodeMsgpackFrame } from './events/event-frame.js';
+export { MSGPACK_SUBPROTOCOL, STREAM_DROPPED, decodeEventFrame, type EventFrame } from './events/event-frame.js';
 export { DEFAULT_STREAM_LIMITS, type StreamLimits, type SubscriberStats } from './events/event-subscriber.js';
 export { ProxyMetrics, PROXY_DURATION_BUCKETS, PENDING_EVENT_TYPES, type ProxyMetricsOptions, type MetricsNode } from './metrics/proxy-metrics.js';
 export { msgpackCodec } from './nats/codec.js';

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decodeEventFrame } from '@switchyard/adapters';
 import WebSocket from 'ws';
 import { Closers } from '../helpers/closers.js';
 import { configDir, delay, startProbedOrigin, waitUntil, writeConfig, type ProbedOrigin } from '../helpers/cluster-harness.js';
@@ -48,7 +49,7 @@ describe('worker process lifecycle (integration)', function () {
     const events: Record<string, unknown>[] = [];
     const ws = new WebSocket(`${proxy.adminUrl.replace('http', 'ws')}/events?type=worker.*`);
     closers.add(() => ws.terminate());
-    ws.on('message', (data) => events.push(JSON.parse(String(data)) as Record<string, unknown>));
+    ws.on('message', (data: Buffer, isBinary: boolean) => events.push(...decodeEventFrame(data, isBinary)));
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
 
     const before = await proxy.workers();

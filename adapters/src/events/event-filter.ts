@@ -69,6 +69,8 @@ export class EventFilter {
   readonly scope: EventScope;
   /** The field filters set, so the stream knows which facts it must track. */
   readonly fields: ReadonlySet<FieldFilter>;
+  /** True when the type alone decides (no field filter, no sampling): `wantsType` is the whole match. */
+  readonly isTypeOnly: boolean;
 
   private constructor(parts: {
     exactTypes: Set<string>;
@@ -100,6 +102,7 @@ export class EventFilter {
     if (parts.targets !== undefined) fields.add('target');
     if (parts.statuses !== undefined) fields.add('status');
     this.fields = fields;
+    this.isTypeOnly = fields.size === 0 && this.sample >= 1;
   }
 
   /**

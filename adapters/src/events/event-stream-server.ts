@@ -5,8 +5,8 @@ import * as core from '@switchyard/core';
 import { ClusterEventsInterest, ClusterEventsRelayed, silentLogger, type Bus, type Logger, type Message, type MessageType } from '@switchyard/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventCorrelator, typesFor } from './event-correlator.js';
-import { encodeFrame, frameOf, FrameEncoding, MSGPACK_SUBPROTOCOL } from './event-frame.js';
-import { EventFilter, type FilterProblem } from './event-filter.js';
+import { encodedBytes, encodeFrame, encodeJsonEvent, encodeMsgpackEvent, FrameEncoding, MSGPACK_SUBPROTOCOL } from './event-frame.js';
+import { EventFilter, type EventFacts, type FilterProblem } from './event-filter.js';
 import { DEFAULT_STREAM_LIMITS, EventSubscriber, type StreamLimits, type SubscriberStats } from './event-subscriber.js';
 
 /** A bus subscription, as `Observable.subscribe` returns it. */
@@ -56,8 +56,10 @@ const DECLARED_TYPES: ReadonlyMap<string, MessageType> = new Map(
  * clients whose filter keeps it, encoding it at most once per encoding.
  *
  * Query: `type` (exact or `prefix.*`, list), `listener`, `route`, `upstream`, `target`, `status`
- * (`5xx`, `404`), `client` (CIDR), `sample` (0..1, per request). Frames are JSON text, or msgpack
- * binary when the client asks for the `switchyard.msgpack` subprotocol.
+ * (`5xx`, `404`), `client` (CIDR), `sample` (0..1, per request). Each WebSocket frame carries the
+ * events of one turn of the event loop: newline-delimited JSON in a text frame, or, when the client
+ * asks for the `switchyard.msgpack` subprotocol, msgpack maps back to back in a binary frame
+ * (`decodeEventFrame` reads both).
  * @example
  * const stream = new EventStreamServer({ bus: node.bus, nodeName: node.system.name });
  * server.on('upgrade', (req, socket, head) => stream.handleUpgrade(req, socket, head, new URL(req.url ?? '/', 'http://x').searchParams));
@@ -74,6 +76,8 @@ export class EventStreamServer {
   private readonly now: () => number;
   private readonly pingTimer: NodeJS.Timeout | undefined;
   private readonly onMessageBound = (message: Message): void => this.onMessage(message);
+  /** This node's name as a JSON string, encoded once for every event's frame. */
+  private readonly nodeJson: string;
   /** Cluster scope: the relayed batches while some client follows the cluster, and the interest last announced. */
   private clusterSubscription: Subscription | undefined;
   private clusterInterestKey = '';
@@ -91,6 +95,7 @@ export class EventStreamServer {
     this.limits = { ...DEFAULT_STREAM_LIMITS, ...options.limits };
     this.logger = (options.logger ?? silentLogger).child({ component: 'event-stream' });
     this.now = options.now ?? Date.now;
+    this.nodeJson = JSON.stringify(options.nodeName);
     this.wss = new WebSocketServer({
       noServer: true,
       // Clients only listen; anything they send is ignored, so keep what they may send tiny.
@@ -258,24 +263,36 @@ export class EventStreamServer {
         correlator.isTracking = true;
         this.remoteCorrelators.set(batch.node, correlator);
       }
+      const nodeJson = JSON.stringify(batch.node);
       for (const event of batch.events) {
         const message = event as unknown as Message;
         correlator?.observe(message);
         const facts = (correlator ?? this.ownFieldsOnly).factsOf(message);
-        let frame: Record<string, unknown> | undefined;
-        let json: Buffer | undefined;
+        let json: string | undefined;
+        let jsonBytes = 0;
         let msgpack: Buffer | undefined;
         for (const sub of this.subscribers) {
           if (sub.filter.scope !== 'cluster' || !sub.filter.matches(facts)) continue;
-          frame ??= frameOf(message, batch.node, event.ts);
-          if (sub.encoding === FrameEncoding.json) sub.offer((json ??= encodeFrame(frame, FrameEncoding.json)));
-          else sub.offer((msgpack ??= encodeFrame(frame, FrameEncoding.msgpack)));
+          if (sub.encoding === FrameEncoding.json) {
+            if (json === undefined) {
+              json = encodeJsonEvent(message, batch.node, nodeJson, event.ts);
+              jsonBytes = encodedBytes(json);
+            }
+            sub.offer(json, jsonBytes);
+          } else {
+            msgpack ??= encodeMsgpackEvent(message, batch.node, event.ts);
+            sub.offer(msgpack, msgpack.length);
+          }
         }
         correlator?.forget(message);
       }
       if (batch.dropped > 0) {
         const frame = { type: 'cluster.events-dropped', node: batch.node, ts: this.now(), count: batch.dropped };
-        for (const sub of this.subscribers) if (sub.filter.scope === 'cluster') sub.offer(encodeFrame(frame, sub.encoding));
+        for (const sub of this.subscribers) {
+          if (sub.filter.scope !== 'cluster') continue;
+          const encoded = encodeFrame(frame, sub.encoding);
+          sub.offer(encoded, encodedBytes(encoded));
+        }
       }
     } catch (err) {
       this.options.bus.reportSubscriberFailure(err, batch.type);
@@ -294,20 +311,34 @@ export class EventStreamServer {
     });
   }
 
-  /** Runs inside the publisher's call: cheap, and never throws back into the proxy. */
+  /**
+   * Runs inside the publisher's call: cheap, and never throws back into the proxy. An event is
+   * encoded at most once per encoding, whatever the number of clients, and its facts (which may
+   * need the correlator) are read only for a client whose filter asks more than the type.
+   */
   private onMessage(message: Message): void {
     try {
       this.correlator.observe(message);
       if (this.subscribers.size !== 0) {
-        const facts = this.correlator.factsOf(message);
-        let frame: Record<string, unknown> | undefined;
-        let json: Buffer | undefined;
+        let facts: EventFacts | undefined;
+        let ts: number | undefined;
+        let json: string | undefined;
+        let jsonBytes = 0;
         let msgpack: Buffer | undefined;
         for (const sub of this.subscribers) {
-          if (!sub.filter.matches(facts)) continue;
-          frame ??= frameOf(message, this.options.nodeName, this.now());
-          if (sub.encoding === FrameEncoding.json) sub.offer((json ??= encodeFrame(frame, FrameEncoding.json)));
-          else sub.offer((msgpack ??= encodeFrame(frame, FrameEncoding.msgpack)));
+          const filter = sub.filter;
+          if (filter.isTypeOnly ? !filter.wantsType(message.type) : !filter.matches((facts ??= this.correlator.factsOf(message)))) continue;
+          ts ??= this.now();
+          if (sub.encoding === FrameEncoding.json) {
+            if (json === undefined) {
+              json = encodeJsonEvent(message, this.options.nodeName, this.nodeJson, ts);
+              jsonBytes = encodedBytes(json);
+            }
+            sub.offer(json, jsonBytes);
+          } else {
+            msgpack ??= encodeMsgpackEvent(message, this.options.nodeName, ts);
+            sub.offer(msgpack, msgpack.length);
+          }
         }
       }
       if (this.correlator.isTracking) this.correlator.forget(message);

@@ -1,11 +1,11 @@
-// One WebSocket client of the event stream: its filter, and a bounded queue that drops when the client is slow.
+// One WebSocket client of the event stream: its filter, and a bounded queue of events that drops when the client is slow.
 import type { WebSocket } from 'ws';
-import { droppedFrameOf, encodeFrame, type FrameEncoding } from './event-frame.js';
+import { droppedFrameOf, encodeFrame, joinEvents, type EncodedEvent, type FrameEncoding } from './event-frame.js';
 import type { EventFilter } from './event-filter.js';
 
 /** How much one slow client may cost the server before its events are dropped. */
 export interface StreamLimits {
-  /** Frames held while the socket is backed up. */
+  /** Events held while the socket is backed up. */
   maxQueuedEvents: number;
   /** Bytes held while the socket is backed up. */
   maxQueuedBytes: number;
@@ -26,6 +26,7 @@ export interface SubscriberStats {
   queuedEvents: number;
   queuedBytes: number;
   bufferedAmount: number;
+  /** Events sent (many go in one frame). */
   sent: number;
   /** Events dropped since the stream opened. */
   dropped: number;
@@ -34,13 +35,17 @@ export interface SubscriberStats {
 }
 
 /**
- * Sends frames to one client without ever holding more than `maxQueuedBytes` plus `highWaterBytes`
- * (plus one frame) for it. While the socket is backed up, frames wait in a bounded queue; when that
- * is full they are dropped and counted. Once the client has caught up (queue empty, socket below
- * the high-water mark) it gets one `stream.dropped { count }` frame with the number it missed.
+ * Sends events to one client without ever holding more than `maxQueuedBytes` plus `highWaterBytes`
+ * (plus one event) for it. Events wait in a bounded queue and leave once per turn of the event
+ * loop, as many as fit under the high-water mark in one WebSocket frame (see `joinEvents`); while the
+ * socket is backed up they keep waiting, and when the queue is full they are dropped and counted.
+ * Once the client has caught up (queue empty, socket below the high-water mark) it gets one
+ * `stream.dropped { count }` event, in a frame of its own, with the number it missed.
  */
 export class EventSubscriber {
-  private readonly queue: Buffer[] = [];
+  private readonly queue: EncodedEvent[] = [];
+  /** Bytes of each queued event, beside it (a string's UTF-8 length is not its `length`). */
+  private readonly sizes: number[] = [];
   private queueHead = 0;
   private queuedBytes = 0;
   private sent = 0;
@@ -72,31 +77,32 @@ export class EventSubscriber {
     this.sendOptions = { binary: encoding === 'msgpack' };
   }
 
-  /** Queues one encoded frame, or drops it when the queue is full. Never throws. */
-  offer(data: Buffer): void {
+  /** Queues one encoded event of `bytes` bytes, or drops it when the queue is full. Never throws. */
+  offer(event: EncodedEvent, bytes: number): void {
     if (this.isClosed) return;
-    if (this.isQueueFull(data)) {
+    if (this.isQueueFull(bytes)) {
       // A burst within one turn: write now rather than drop. Only a backed-up socket loses events.
       this.pump();
     }
-    if (this.isQueueFull(data)) {
+    if (this.isQueueFull(bytes)) {
       this.dropped++;
       this.droppedUnreported++;
       this.onDrop();
       return;
     }
-    this.queue.push(data);
-    this.queuedBytes += data.length;
+    this.queue.push(event);
+    this.sizes.push(bytes);
+    this.queuedBytes += bytes;
     // Written once per turn of the event loop, not per event: the proxy's call returns at once, and
-    // every frame of the turn goes out in one corked write (one syscall, not one per event).
+    // every event of the turn goes out in one WebSocket frame (one send, one write).
     if (!this.isFlushScheduled) {
       this.isFlushScheduled = true;
       setImmediate(this.flushBound);
     }
   }
 
-  private isQueueFull(data: Buffer): boolean {
-    return this.queue.length - this.queueHead >= this.limits.maxQueuedEvents || this.queuedBytes + data.length > this.limits.maxQueuedBytes;
+  private isQueueFull(bytes: number): boolean {
+    return this.queue.length - this.queueHead >= this.limits.maxQueuedEvents || this.queuedBytes + bytes > this.limits.maxQueuedBytes;
   }
 
   stats(): SubscriberStats {
@@ -116,32 +122,40 @@ export class EventSubscriber {
   close(): void {
     this.isClosed = true;
     this.queue.length = 0;
+    this.sizes.length = 0;
     this.queueHead = 0;
     this.queuedBytes = 0;
   }
 
-  /** Writes queued frames while the socket has room; then reports drops, if any. */
+  /** Sends the queued events that fit under the high-water mark as one frame; then reports drops, if any. */
   private pump(): void {
     const ws = this.ws;
     if (this.isClosed || ws.readyState !== ws.OPEN) return;
     const high = this.limits.highWaterBytes;
-    // ws has no public cork; its socket is `_socket`. Corked, the frames below leave in one writev.
-    const socket = (ws as unknown as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
-    socket?.cork?.();
-    while (this.queueHead < this.queue.length && ws.bufferedAmount < high) {
-      const data = this.queue[this.queueHead] as Buffer;
-      this.queueHead++;
-      this.queuedBytes -= data.length;
-      this.sent++;
-      ws.send(data, this.sendOptions, this.onSentBound);
+    const buffered = ws.bufferedAmount;
+    const start = this.queueHead;
+    // The same bound as one frame per event: take events while what is buffered stays under the mark.
+    let end = start;
+    let bytes = 0;
+    while (end < this.queue.length && buffered + bytes < high) {
+      bytes += this.sizes[end] as number;
+      end++;
     }
-    socket?.uncork?.();
-    // Compact now and then rather than shift() per frame.
+    if (end !== start) {
+      const frame = joinEvents(this.queue, start, end, this.encoding);
+      this.queueHead = end;
+      this.queuedBytes -= bytes;
+      this.sent += end - start;
+      ws.send(frame, this.sendOptions, this.onSentBound);
+    }
+    // Compact now and then rather than shift() per event.
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
+      this.sizes.length = 0;
       this.queueHead = 0;
     } else if (this.queueHead >= 1024) {
       this.queue.splice(0, this.queueHead);
+      this.sizes.splice(0, this.queueHead);
       this.queueHead = 0;
     }
     if (this.droppedUnreported !== 0 && this.queueHead === this.queue.length && ws.bufferedAmount < high) {

@@ -5,7 +5,7 @@ import { startProxyNode, type ProxyNode } from '@switchyard/actors';
 import { loadConfig, type Config, type ConfigInput } from '@switchyard/config';
 import { WebSocket } from 'ws';
 import { startAdminServer, type AdminServer, type AdminServerOptions } from '../../src/admin/admin-server.js';
-import { decodeMsgpackFrame, MSGPACK_SUBPROTOCOL } from '../../src/events/event-frame.js';
+import { decodeEventFrame, MSGPACK_SUBPROTOCOL, type EventFrame } from '../../src/events/event-frame.js';
 import { waitFor } from '../helpers.js';
 
 export interface Fixture {
@@ -104,18 +104,23 @@ export async function requestJson(url: string, options: Parameters<typeof reques
   return { status: res.status, headers: res.headers, json: JSON.parse(res.body) as Record<string, unknown> };
 }
 
-export type Frame = Record<string, unknown> & { type: string };
+export type Frame = EventFrame;
 
-/** A WebSocket client of `/events` that records every frame it receives. */
+/** A WebSocket client of `/events` that records every event it receives, and each frame's kind. */
 export class StreamClient {
-  readonly frames: Frame[] = [];
+  /** Every event received, in order, whatever frame it came in. */
+  readonly events: Frame[] = [];
+  /** One entry per WebSocket frame: binary (msgpack) or text (JSON). */
   readonly binaryFlags: boolean[] = [];
+  /** Events per WebSocket frame, in order. */
+  readonly eventsPerFrame: number[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.binaryFlags.push(isBinary);
-      const frame = (isBinary ? decodeMsgpackFrame(data) : JSON.parse(data.toString('utf8'))) as Frame;
-      this.frames.push(frame);
+      const events = decodeEventFrame(data, isBinary);
+      this.eventsPerFrame.push(events.length);
+      this.events.push(...events);
     });
   }
 
@@ -133,11 +138,11 @@ export class StreamClient {
   }
 
   ofType(type: string): Frame[] {
-    return this.frames.filter((f) => f.type === type);
+    return this.events.filter((f) => f.type === type);
   }
 
-  async waitForFrames(check: (frames: Frame[]) => boolean, what = 'frames', timeoutMs = 5000): Promise<void> {
-    await waitFor(() => check(this.frames), timeoutMs, what);
+  async waitForEvents(check: (events: Frame[]) => boolean, what = 'events', timeoutMs = 5000): Promise<void> {
+    await waitFor(() => check(this.events), timeoutMs, what);
   }
 
   close(): Promise<void> {

@@ -270,8 +270,8 @@ describe('admin API', () => {
       const viaHeader = await StreamClient.open(fx.wsUrl, 'type=conn.opened', { headers: auth });
       const viaQuery = await StreamClient.open(fx.wsUrl, `type=conn.opened&access_token=${TOKEN}`);
       await request(`${fx.proxyUrl}/`);
-      await viaHeader.waitForFrames((f) => f.length === 1);
-      await viaQuery.waitForFrames((f) => f.length === 1);
+      await viaHeader.waitForEvents((f) => f.length === 1);
+      await viaQuery.waitForEvents((f) => f.length === 1);
       await viaHeader.close();
       await viaQuery.close();
     });

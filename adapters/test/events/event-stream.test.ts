@@ -28,16 +28,16 @@ describe('event stream over a real proxy', () => {
   it('sends only the exact type asked for, as { type, node, ts, ...payload } JSON text frames', async () => {
     const stream = await open('type=request.completed');
     for (const path of ['/api/a', '/api/b', '/other']) await request(`${fx.proxyUrl}${path}`);
-    await stream.waitForFrames((f) => f.length === 3, '3 request.completed frames');
+    await stream.waitForEvents((f) => f.length === 3, '3 request.completed frames');
     assert.deepEqual(
-      stream.frames.map((f) => [f.type, f['target'], f['route'], f['status']]),
+      stream.events.map((f) => [f.type, f['target'], f['route'], f['status']]),
       [
         ['request.completed', '/api/a', 'api', 200],
         ['request.completed', '/api/b', 'api', 200],
         ['request.completed', '/other', 'static', 200],
       ],
     );
-    const first = stream.frames[0] as Frame;
+    const first = stream.events[0] as Frame;
     assert.deepEqual(Object.keys(first).slice(0, 3), ['type', 'node', 'ts']);
     assert.equal(first['node'], 'test-node');
     assert.equal(typeof first['ts'], 'number');
@@ -48,9 +48,9 @@ describe('event stream over a real proxy', () => {
   it('follows a forwarded request through every step with a prefix type', async () => {
     const stream = await open('type=request.*');
     await request(`${fx.proxyUrl}/api/x`);
-    await stream.waitForFrames((f) => f.some((x) => x.type === 'request.completed'), 'request.completed');
-    assert.deepEqual(stream.frames.map((f) => f.type), FORWARDED_STEPS);
-    assert.equal(new Set(stream.frames.map((f) => f['requestId'])).size, 1, 'one request id');
+    await stream.waitForEvents((f) => f.some((x) => x.type === 'request.completed'), 'request.completed');
+    assert.deepEqual(stream.events.map((f) => f.type), FORWARDED_STEPS);
+    assert.equal(new Set(stream.events.map((f) => f['requestId'])).size, 1, 'one request id');
   });
 
   it('subscribes to the bus only while a client is connected, and only to what it asked for', async () => {
@@ -64,8 +64,8 @@ describe('event stream over a real proxy', () => {
     const second = await open('type=conn.*,conn.opened');
     assert.deepEqual(fx.admin.eventStream.subscribedKeys, ['*conn.'], 'one subscription covers both, so no event arrives twice');
     await request(`${fx.proxyUrl}/x`);
-    await second.waitForFrames((f) => f.length === 2, 'conn.opened and conn.closed');
-    assert.deepEqual(second.frames.map((f) => f.type), ['conn.opened', 'conn.closed']);
+    await second.waitForEvents((f) => f.length === 2, 'conn.opened and conn.closed');
+    assert.deepEqual(second.events.map((f) => f.type), ['conn.opened', 'conn.closed']);
     await stream.close();
     await second.close();
     await waitFor(() => fx.admin.eventStream.clientCount === 0, 2000, 'clients gone');
@@ -87,13 +87,13 @@ describe('event stream over a real proxy', () => {
     const stream = await open('type=request.*&route=api');
     await request(`${fx.proxyUrl}/not-api`);
     await request(`${fx.proxyUrl}/api/yes`);
-    await stream.waitForFrames((f) => f.some((x) => x.type === 'request.completed'), 'request.completed');
+    await stream.waitForEvents((f) => f.some((x) => x.type === 'request.completed'), 'request.completed');
     assert.deepEqual(
-      stream.frames.map((f) => f.type),
+      stream.events.map((f) => f.type),
       FORWARDED_STEPS.slice(1),
       'request.received comes before routing, so it cannot be judged; the static request never matches',
     );
-    assert.equal(stream.frames.at(-1)?.['target'], '/api/yes');
+    assert.equal(stream.events.at(-1)?.['target'], '/api/yes');
   });
 
   it('filters by status class and by exact status code', async () => {
@@ -101,12 +101,12 @@ describe('event stream over a real proxy', () => {
     const exact = await open('type=request.response-started,request.completed&status=404');
     const all = await open('type=request.completed');
     for (const s of [200, 503, 404, 502, 201]) await request(`${fx.proxyUrl}/api/s?status=${s}`);
-    await all.waitForFrames((f) => f.length === 5, '5 completed');
-    await fives.waitForFrames((f) => f.length === 2, '2 5xx');
-    await exact.waitForFrames((f) => f.length === 2, 'started + completed of the 404');
+    await all.waitForEvents((f) => f.length === 5, '5 completed');
+    await fives.waitForEvents((f) => f.length === 2, '2 5xx');
+    await exact.waitForEvents((f) => f.length === 2, 'started + completed of the 404');
     await delay(50);
-    assert.deepEqual(fives.frames.map((f) => f['status']), [503, 502]);
-    assert.deepEqual(exact.frames.map((f) => [f.type, f['status']]), [
+    assert.deepEqual(fives.events.map((f) => f['status']), [503, 502]);
+    assert.deepEqual(exact.events.map((f) => [f.type, f['status']]), [
       ['request.response-started', 404],
       ['request.completed', 404],
     ]);
@@ -116,12 +116,12 @@ describe('event stream over a real proxy', () => {
     const local = await open('type=conn.opened,request.received,request.completed&client=127.0.0.0/8');
     const remote = await open('type=conn.opened,request.completed&client=10.0.0.0/8,fd00::/8');
     await request(`${fx.proxyUrl}/api/c`);
-    await local.waitForFrames((f) => f.length === 3, 'conn.opened, request.received, request.completed');
-    assert.deepEqual(local.frames.map((f) => f.type), ['conn.opened', 'request.received', 'request.completed']);
+    await local.waitForEvents((f) => f.length === 3, 'conn.opened, request.received, request.completed');
+    assert.deepEqual(local.events.map((f) => f.type), ['conn.opened', 'request.received', 'request.completed']);
     // A sentinel the remote filter keeps: when it arrives, everything published before it has too.
     fx.node.bus.publish(ConnOpened.make({ connId: 999_999, listener: 'web', clientAddress: '10.1.2.3', clientPort: 1, at: Date.now() }));
-    await remote.waitForFrames((f) => f.length >= 1, 'the sentinel');
-    assert.deepEqual(remote.frames.map((f) => [f.type, f['clientAddress']]), [['conn.opened', '10.1.2.3']]);
+    await remote.waitForEvents((f) => f.length >= 1, 'the sentinel');
+    assert.deepEqual(remote.events.map((f) => [f.type, f['clientAddress']]), [['conn.opened', '10.1.2.3']]);
   });
 
   it('samples whole requests, deterministically by request id', async () => {
@@ -129,25 +129,46 @@ describe('event stream over a real proxy', () => {
     const all = await open('type=request.completed');
     const n = 40;
     for (let i = 0; i < n; i++) await request(`${fx.proxyUrl}/api/s${i}`);
-    await all.waitForFrames((f) => f.length === n, `${n} completed`);
-    const ids = all.frames.map((f) => String(f['requestId']));
+    await all.waitForEvents((f) => f.length === n, `${n} completed`);
+    const ids = all.events.map((f) => String(f['requestId']));
     const expected = ids.filter((id) => isSampledIn(id, 0.5));
     assert.ok(expected.length > 5 && expected.length < n - 5, `about half sampled in (${expected.length} of ${n})`);
-    await sampled.waitForFrames((f) => f.filter((x) => x.type === 'request.completed').length === expected.length, 'the sampled requests');
+    await sampled.waitForEvents((f) => f.filter((x) => x.type === 'request.completed').length === expected.length, 'the sampled requests');
     await delay(50);
     const byRequest = new Map<string, string[]>();
-    for (const f of sampled.frames) byRequest.set(String(f['requestId']), [...(byRequest.get(String(f['requestId'])) ?? []), f.type]);
+    for (const f of sampled.events) byRequest.set(String(f['requestId']), [...(byRequest.get(String(f['requestId'])) ?? []), f.type]);
     assert.deepEqual([...byRequest.keys()].sort(), [...expected].sort());
     for (const [id, types] of byRequest) assert.deepEqual(types, FORWARDED_STEPS, `every step of ${id} kept together`);
+  });
+
+  it('sends the events of one turn of the event loop in one frame, one JSON object per line, in order', async () => {
+    const stream = await open('type=request.completed');
+    for (let i = 1; i <= 5; i++) fx.node.bus.publish(completed(i, `/turn/${i}`));
+    await stream.waitForEvents((f) => f.length === 5, '5 events');
+    assert.deepEqual(stream.eventsPerFrame, [5], 'one frame');
+    assert.deepEqual(stream.events.map((f) => f['target']), ['/turn/1', '/turn/2', '/turn/3', '/turn/4', '/turn/5']);
+    assert.equal(fx.admin.eventStream.stats()[0]?.sent, 5, 'sent counts events');
+    fx.node.bus.publish(completed(6, '/next-turn'));
+    await stream.waitForEvents((f) => f.length === 6, 'the next turn');
+    assert.deepEqual(stream.eventsPerFrame, [5, 1]);
+  });
+
+  it('sends the events of one turn as msgpack maps back to back in one binary frame', async () => {
+    const stream = await open('type=request.completed', { msgpack: true });
+    for (let i = 1; i <= 3; i++) fx.node.bus.publish(completed(i, `/m/${i}`));
+    await stream.waitForEvents((f) => f.length === 3, '3 events');
+    assert.deepEqual(stream.binaryFlags, [true]);
+    assert.deepEqual(stream.eventsPerFrame, [3]);
+    assert.deepEqual(stream.events.map((f) => [f.type, f['node'], f['target']]), [1, 2, 3].map((i) => ['request.completed', 'test-node', `/m/${i}`]));
   });
 
   it('sends msgpack binary frames when the client asks for the switchyard.msgpack subprotocol', async () => {
     const stream = await open('type=request.completed', { msgpack: true });
     assert.equal(stream.ws.protocol, MSGPACK_SUBPROTOCOL);
     await request(`${fx.proxyUrl}/api/m`);
-    await stream.waitForFrames((f) => f.length === 1, 'one frame');
+    await stream.waitForEvents((f) => f.length === 1, 'one frame');
     assert.deepEqual(stream.binaryFlags, [true]);
-    const frame = stream.frames[0] as Frame;
+    const frame = stream.events[0] as Frame;
     assert.equal(frame.type, 'request.completed');
     assert.equal(frame['node'], 'test-node');
     assert.equal(frame['target'], '/api/m');
@@ -213,7 +234,7 @@ describe('event stream over a real proxy', () => {
     assert.equal(fx.admin.eventStream.droppedTotal, stats.dropped);
 
     socket.resume();
-    await stream.waitForFrames((f) => f.some((x) => x.type === 'stream.dropped'), 'the stream.dropped frame', 20_000);
+    await stream.waitForEvents((f) => f.some((x) => x.type === 'stream.dropped'), 'the stream.dropped frame', 20_000);
     const dropped = stream.ofType('stream.dropped');
     assert.equal(dropped.length, 1);
     assert.equal(dropped[0]?.['count'], stats.dropped);
@@ -226,7 +247,7 @@ describe('event stream over a real proxy', () => {
 
     // Caught up: events flow again, straight through.
     bus.publish(completed(published + 1, 'after'));
-    await stream.waitForFrames((f) => f.at(-1)?.['target'] === 'after', 'an event after catching up');
+    await stream.waitForEvents((f) => f.at(-1)?.['target'] === 'after', 'an event after catching up');
   });
 });
 

@@ -127,11 +127,11 @@ describe('cluster admin API and CLI over nats-server', function () {
     const cluster = await StreamClient.open(ws, 'type=request.completed&scope=cluster');
     await waitForAsync(async () => {
       await request(member(1).proxyUrl);
-      return cluster.frames.some((f) => f['node'] === 'adm-b');
+      return cluster.events.some((f) => f['node'] === 'adm-b');
     }, 3000, 'a relayed event of adm-b');
     await request(member(0).proxyUrl);
-    await cluster.waitForFrames((frames) => frames.some((f) => f['node'] === 'adm-a'), 'the local event on the cluster stream');
-    assert.ok(local.frames.every((f) => f['node'] !== 'adm-b'), 'the node-scope stream has no peer events');
+    await cluster.waitForEvents((events) => events.some((f) => f['node'] === 'adm-a'), 'the local event on the cluster stream');
+    assert.ok(local.events.every((f) => f['node'] !== 'adm-b'), 'the node-scope stream has no peer events');
     await local.close();
     await cluster.close();
     // The peer stops relaying once it hears that nobody wants its events.

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { decodeEventFrame } from '@switchyard/adapters';
 import { WebSocket } from 'ws';
 import { Closers } from '../../helpers/closers.js';
 import {
@@ -127,10 +128,11 @@ async function main(): Promise<void> {
     const ws = new WebSocket(`${nodes[0]?.adminUrl.replace('http', 'ws')}/events?scope=cluster&type=request.completed`);
     let remote = 0;
     let dropped = 0;
-    ws.on('message', (data: Buffer) => {
-      const frame = JSON.parse(data.toString('utf8')) as { type: string; node: string; count?: number };
-      if (frame.type === 'request.completed' && frame.node !== 'node-a') remote++;
-      else if (frame.type === 'stream.dropped' || frame.type === 'cluster.events-dropped') dropped += frame.count ?? 0;
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      for (const event of decodeEventFrame(data, isBinary)) {
+        if (event.type === 'request.completed' && event['node'] !== 'node-a') remote++;
+        else if (event.type === 'stream.dropped' || event.type === 'cluster.events-dropped') dropped += Number(event['count'] ?? 0);
+      }
     });
     await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
     await waitUntil(async () => {

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { decodeEventFrame } from '@switchyard/adapters';
 import { WebSocket } from 'ws';
 import { freePort } from '../http/free-port.js';
 import { startNginxOrigin } from '../http/nginx.js';
@@ -21,20 +22,31 @@ const PROXY_CPU = 1;
 const MIN_RATIO = 0.9;
 
 interface Subscriber {
+  events: number;
   frames: number;
   dropped: number;
   close(): void;
 }
 
-/** One client of `/events?type=*`, counting frames and the events the server says it dropped for it. */
+/** One client of `/events?type=*`, counting events and frames, and the events the server says it dropped for it. */
 function subscribe(adminPort: number): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${adminPort}/events?type=*`, { perMessageDeflate: false });
-    const sub: Subscriber = { frames: 0, dropped: 0, close: () => ws.terminate() };
+    const sub: Subscriber = { events: 0, frames: 0, dropped: 0, close: () => ws.terminate() };
     ws.on('message', (data: Buffer) => {
       sub.frames++;
-      // Only the rare stream.dropped frame is parsed; the rest are counted as they come.
-      if (data.length < 120 && data.includes('"stream.dropped"')) sub.dropped += Number((JSON.parse(data.toString('utf8')) as { count?: number }).count ?? 0);
+      // A text frame holds one event per line. Only a frame with a stream.dropped event is parsed;
+      // the rest are counted by their newlines (like a client that hands lines on unparsed).
+      if (data.includes('"stream.dropped"')) {
+        for (const event of decodeEventFrame(data, false)) {
+          if (event.type === 'stream.dropped') sub.dropped += Number(event['count'] ?? 0);
+          else sub.events++;
+        }
+        return;
+      }
+      let lines = 1;
+      for (let at = data.indexOf(10); at !== -1; at = data.indexOf(10, at + 1)) lines++;
+      sub.events += lines;
     });
     ws.once('open', () => resolve(sub));
     ws.once('error', reject);
@@ -63,6 +75,7 @@ async function main(): Promise<void> {
   const nones: WrkResult[] = [];
   const watcheds: WrkResult[] = [];
   let delivered = 0;
+  let frames = 0;
   let dropped = 0;
   let watchedSeconds = 0;
   for (let round = 0; round < rounds; round++) {
@@ -73,33 +86,34 @@ async function main(): Promise<void> {
     // Frames still in flight when wrk stops belong to the run.
     await new Promise((resolve) => setTimeout(resolve, 300));
     watchedSeconds += (performance.now() - started) / 1000;
-    delivered += sub.frames;
+    delivered += sub.events;
+    frames += sub.frames;
     dropped += sub.dropped;
     sub.close();
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const none = median(nones);
   const watched = median(watcheds);
-  const sub = { frames: delivered, dropped };
+  const sub = { events: delivered, frames, dropped };
   const seconds = watchedSeconds;
   const ratio = watched.requestsPerSec / none.requestsPerSec;
   const watchedRequests = watcheds.reduce((a, r) => a + r.requests, 0);
-  const eventsPerRequest = watchedRequests === 0 ? 0 : (sub.frames + sub.dropped) / watchedRequests;
+  const eventsPerRequest = watchedRequests === 0 ? 0 : (sub.events + sub.dropped) / watchedRequests;
 
   const table = formatTable(
     [{ header: 'run' }, { header: 'req/s', align: 'right' }, { header: 'events/s delivered', align: 'right' }, { header: 'events dropped', align: 'right' }, { header: 'wrk errors', align: 'right' }],
     [
       ['no subscriber', formatInteger(none.requestsPerSec), '', '', formatInteger(none.errors.total)],
-      ['one subscriber, type=*', formatInteger(watched.requestsPerSec), formatInteger(sub.frames / seconds), formatInteger(sub.dropped), formatInteger(watched.errors.total)],
+      ['one subscriber, type=*', formatInteger(watched.requestsPerSec), formatInteger(sub.events / seconds), formatInteger(sub.dropped), formatInteger(watched.errors.total)],
     ],
   );
   process.stdout.write(`${table}\n`);
-  process.stdout.write(`throughput ratio (one subscriber / none): ${formatRatio(ratio)} (bar ${MIN_RATIO}); events per request ${eventsPerRequest.toFixed(1)}; median of ${rounds} alternating ${durationSec}s runs, ${connections} connections${canPin ? ', wrk+origin on CPU 0, proxy on CPU 1' : ', unpinned'}\n`);
+  process.stdout.write(`throughput ratio (one subscriber / none): ${formatRatio(ratio)} (bar ${MIN_RATIO}); events per request ${eventsPerRequest.toFixed(1)}, per frame ${(sub.events / Math.max(1, sub.frames)).toFixed(1)}; median of ${rounds} alternating ${durationSec}s runs, ${connections} connections${canPin ? ', wrk+origin on CPU 0, proxy on CPU 1' : ', unpinned'}\n`);
   const outDir = join(benchSourceDir(), 'results');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
     join(outDir, 'events-latest.json'),
-    `${JSON.stringify({ at: new Date().toISOString(), durationSec, rounds, connections, none, watched, nones, watcheds, delivered: sub.frames, dropped: sub.dropped, eventsPerSec: sub.frames / seconds, ratio }, null, 2)}\n`,
+    `${JSON.stringify({ at: new Date().toISOString(), durationSec, rounds, connections, none, watched, nones, watcheds, delivered: sub.events, frames: sub.frames, dropped: sub.dropped, eventsPerSec: sub.events / seconds, ratio }, null, 2)}\n`,
   );
   await proxy.stop();
   await origin.stop();

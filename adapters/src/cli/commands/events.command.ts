@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import { ExitCode, parseFlags, UsageError } from '../args.js';
 import { ADMIN_FLAGS, AdminRequestError, errorFromBody, resolveAdmin } from '../admin-client.js';
 import { println, type CliIo } from '../cli-io.js';
+import type { EventFrame } from '../../events/event-frame.js';
 
 const FILTERS = ['type', 'listener', 'route', 'upstream', 'target', 'status', 'client', 'sample'] as const;
 
@@ -20,9 +21,6 @@ const FLAGS = {
   count: { type: 'string', short: 'n' },
   cluster: { type: 'boolean' },
 } as const;
-
-/** A frame of the event stream: `{ type, node, ts, ...payload }`. */
-export type EventFrame = Record<string, unknown> & { type: string };
 
 /**
  * Follows `/events` until SIGINT/SIGTERM (exit 0), `--count` events (exit 0), or the stream ends or
@@ -64,19 +62,21 @@ export async function eventsCommand(args: readonly string[], io: CliIo): Promise
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isDone || isBinary) return;
-      const text = data.toString('utf8');
-      if (isJson) println(io.stdout, text);
-      else {
-        let frame: EventFrame;
-        try {
-          frame = JSON.parse(text) as EventFrame;
-        } catch {
-          return;
+      // A text frame holds one event per line (newline-delimited JSON); --json prints the lines as they are.
+      for (const line of data.toString('utf8').split('\n')) {
+        if (isJson) println(io.stdout, line);
+        else {
+          let frame: EventFrame;
+          try {
+            frame = JSON.parse(line) as EventFrame;
+          } catch {
+            continue;
+          }
+          println(io.stdout, flags.cluster === true ? `[${String(frame['node'])}] ${formatEventLine(frame)}` : formatEventLine(frame));
         }
-        println(io.stdout, flags.cluster === true ? `[${String(frame['node'])}] ${formatEventLine(frame)}` : formatEventLine(frame));
+        seen++;
+        if (count !== undefined && seen >= count) return finish(ExitCode.Ok);
       }
-      seen++;
-      if (count !== undefined && seen >= count) finish(ExitCode.Ok);
     });
     ws.on('unexpected-response', (_req, res) => {
       const chunks: Buffer[] = [];
