@@ -68,8 +68,17 @@ export class MatchCache {
   private params: readonly string[] = NO_PARAMS;
   private ipText: string | undefined = undefined;
   private family: IpFamily = 0;
-  /** The parsed source address: `[0]` holds an IPv4 address; `[0..3]` the 32-bit words of an IPv6 one. */
-  readonly ipWords = new Uint32Array(4);
+  private words: Uint32Array | undefined;
+
+  /**
+   * The parsed source address: `[0]` holds an IPv4 address; `[0..3]` the 32-bit words of an IPv6 one.
+   * Made on first use: a cache lives per client connection, and most never meet a `sourceCidr` rule,
+   * so a typed array (and its ArrayBuffer) per accepted connection would be garbage for nothing.
+   */
+  get ipWords(): Uint32Array {
+    if (this.words === undefined) this.words = new Uint32Array(4);
+    return this.words;
+  }
 
   /**
    * The query parameters of `rawQuery` as flat decoded `[name, value, ...]`, in order, with the
