@@ -194,15 +194,18 @@ function flush(batch: Batch, ctx: Ctx): void {
 
 
 /**
- * An event as plain data, for the wire: `{ type, ts, ...payload }`. `cause` fields (in-process
- * thrown values) are dropped, errors become `{ name, message, code }`, and objects that are not
- * plain become their class name.
+ * An event as plain data, for the wire: `{ type, ts, ...payload }`. `cause` fields holding
+ * in-process thrown values are dropped (a string `cause`, such as `conn.closed`'s, is kept, as the
+ * /events stream keeps it), errors become `{ name, message, code }`, and objects that are not plain
+ * become their class name.
  */
 export function toRelayedEvent(message: Message, ts: number): RelayedEvent {
   const event: Record<string, unknown> = { type: message.type, ts };
   for (const key of Object.keys(message)) {
-    if (key === 'type' || key === 'ts' || key === 'cause') continue;
-    const value = toPlainData((message as unknown as Record<string, unknown>)[key], 1);
+    if (key === 'type' || key === 'ts') continue;
+    const raw = (message as unknown as Record<string, unknown>)[key];
+    if (key === 'cause' && typeof raw !== 'string') continue;
+    const value = toPlainData(raw, 1);
     if (value !== undefined) event[key] = value;
   }
   return event as RelayedEvent;
