@@ -22,13 +22,15 @@ const packr = new Packr({ useRecords: false });
  * are dropped, errors become `{ name, message, code }`, and objects that are not plain (a socket
  * inside a dead letter, say) become their class name.
  */
-export function frameOf(message: Message, node: string, ts: number): Record<string, unknown> {
+export function frameOf(message: Message, node: string, ts: number, worker?: number): Record<string, unknown> {
   const frame: Record<string, unknown> = { type: message.type, node, ts };
   for (const key of Object.keys(message)) {
     if (key === 'type' || key === 'node' || key === 'ts' || key === 'cause') continue;
     const value = toPlainData((message as unknown as Record<string, unknown>)[key], 1);
     if (value !== undefined) frame[key] = value;
   }
+  // Relayed by a worker process: tagged with its slot too (`node` is the worker's name then).
+  if (worker !== undefined) frame['worker'] = worker;
   return frame;
 }
 

@@ -248,7 +248,7 @@ export class EventStreamServer {
     this.isTrackingRemote = isTracking;
   }
 
-  /** A peer's batch of events: each goes to the cluster-scope clients whose filter keeps it, tagged with its node. */
+  /** A peer's batch of events: each goes to the cluster-scope clients whose filter keeps it, tagged with its node (and worker). */
   private onRelayed(batch: ClusterEventsRelayed): void {
     if (batch.node === (this.options.nodeId ?? this.options.nodeName)) return;
     try {
@@ -267,7 +267,7 @@ export class EventStreamServer {
         let msgpack: Buffer | undefined;
         for (const sub of this.subscribers) {
           if (sub.filter.scope !== 'cluster' || !sub.filter.matches(facts)) continue;
-          frame ??= frameOf(message, batch.node, event.ts);
+          frame ??= frameOf(message, batch.node, event.ts, batch.worker);
           if (sub.encoding === FrameEncoding.json) sub.offer((json ??= encodeFrame(frame, FrameEncoding.json)));
           else sub.offer((msgpack ??= encodeFrame(frame, FrameEncoding.msgpack)));
         }
