@@ -130,6 +130,29 @@ describe('a node with worker processes in a cluster over nats-server (integratio
     assert.equal(victims.reduce((n, v) => n + v.served, 0), victims.reduce((n, v) => n + (served[origins.indexOf(v)] as number), 0));
   });
 
+  it('tells a worker restarted after kill -9 what the other node decided and what its node owns', async () => {
+    await delay(INTERVAL_MS);
+    const victim = origins.find((o) => ownerOfTarget(o.address) === names.alone) as ProbedOrigin;
+    await victim.kill();
+    const isDownIn = (r: WorkerHealthRow): boolean => r.targets?.find((t) => t.target === victim.address)?.mayTakeTraffic === false;
+    await waitUntil(async () => (await workerRows()).every(isDownIn), 10_000, 'both workers to route around the dead origin', 25);
+    const before = await workerRows();
+    const killed = before[0] as WorkerHealthRow;
+    process.kill(killed.pid, 'SIGKILL');
+    await waitUntil(async () => (await workerRows()).every((r) => r.state === 'ready' && r.pid !== killed.pid), 10_000, 'worker 1 to come back');
+    // Its owner decided once, before this process existed: the primary restates it.
+    await waitUntil(async () => isDownIn((await workerRows())[0] as WorkerHealthRow), 3000, 'the restarted worker to know the dead origin', 25);
+    await delay(INTERVAL_MS);
+    const live = origins.filter((o) => o !== victim);
+    for (const o of live) o.probesBy.clear();
+    await delay(2 * INTERVAL_MS + 200);
+    for (const o of live) {
+      const probers = [...o.probesBy.keys()];
+      assert.equal(probers.length, 1, `${o.address} (owned by ${ownerOfTarget(o.address)}) probed by ${JSON.stringify([...o.probesBy])}`);
+      assert.equal(probers[0]?.startsWith(`${names.withWorkers}-w`), ownerOfTarget(o.address) === names.withWorkers);
+    }
+  });
+
   it('applies a config pushed over the cluster in every worker of the node', async () => {
     const next = clusterConfig(nats, origins, { intervalMs: INTERVAL_MS, routes: [{ name: 'new', match: { path: '/new' }, respond: { status: 299, body: 'new' } }, { name: 'all', forward: { upstream: 'api' } }] });
     const pushed = startCli(['config', 'push', writeConfig(dir, 'next.json', next), '--admin', b.adminUrl], closers);
