@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '@switchyard/config';
-import { HealthVerdictShared, InMemoryHub, Snapshot, createActorSystem, originNodeOf, type ActorSystem } from '@switchyard/core';
+import { ClusterTransportStatus, HealthVerdictShared, InMemoryHub, Snapshot, createActorSystem, originNodeOf, type ActorSystem } from '@switchyard/core';
 import { ownerOf, ownsProbe, probeKey, soloOwnership, startClusterNode, startProxyNode, type ClusterHandle, type ProbeOwnership, type ProxyNode } from '@switchyard/actors';
 import { IpcHub } from '../../src/workers/ipc-transport.js';
 import { WORKERS_CLUSTER, WorkersRelay, workerNodeName } from '../../src/workers/workers-relay.js';
@@ -99,6 +99,17 @@ describe('WorkersRelay: a primary between its workers (IPC) and the cluster', fu
       const isNodeA = ownerOf(probeKey('api', target), ['a', 'b']) === 'a';
       assert.equal(owners.length, isNodeA ? 1 : 0, target);
     }
+  });
+
+  it('lets the workers split every target between them while the node\'s cluster link is down, and hand the peer\'s back when it returns', async () => {
+    const link = (status: 'disconnected' | 'reconnected'): void => primary.bus.publish(ClusterTransportStatus.make({ transport: 'nats', status, at: Date.now() }));
+    link('disconnected');
+    await waitFor(() => workers.every((w) => w.cluster?.ownership.current.node?.isLinkUp === false), 2000, 'the workers to hear the link is down');
+    for (const target of TARGETS) assert.equal(workers.filter((w) => ownsHere(w, target)).length, 1, `${target}: one worker probes it`);
+    link('reconnected');
+    await waitFor(() => workers.every((w) => w.cluster?.ownership.current.node?.isLinkUp === true), 2000, 'the workers to hear the link is back');
+    const ofB = TARGETS.filter((t) => ownerOf(probeKey('api', t), ['a', 'b']) === 'b');
+    for (const target of ofB) assert.equal(workers.filter((w) => ownsHere(w, target)).length, 0, `${target} is b's again`);
   });
 
   it('carries a peer\'s verdict to every worker, and a worker\'s verdict to the peer and its sibling, each once', async () => {
