@@ -76,8 +76,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
   }
   const hub = new IpcHub();
   const relay = new WorkersRelay(system, hub, { isClustered: link !== undefined, workers: options.workers });
-  const closeRelay = async (): Promise<void> => {
+  let clusterSide: ClusterHandle | undefined;
+  // The system stops first, so the node's `cluster.leaving` goes out before the bridges and the link close.
+  const closeClusterSide = async (): Promise<void> => {
     await system.terminate();
+    clusterSide?.closeBridge();
     relay.close();
     await link?.close();
   };
@@ -108,7 +111,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
     await supervisor.start();
   } catch (err) {
     logger.error({ err, file }, 'the workers could not start');
-    await closeRelay();
+    await closeClusterSide();
     return ExitCode.Failure;
   }
 
@@ -132,7 +135,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
   // Joined once every worker serves the startup config: a newer cluster version, if peers have one, follows.
   if (link !== undefined) {
     const ownership = new Snapshot<ProbeOwnership>('cluster.ownership', soloOwnership(nodeName));
-    node.cluster = startClusterNode(system, { ...link.options, workers: options.workers }, {
+    clusterSide = startClusterNode(system, { ...link.options, workers: options.workers }, {
       ownership,
       apply: async (next, nextSource) => {
         await apply(next, nextSource);
@@ -141,6 +144,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
       config: () => current,
     });
     relay.followOwnership(ownership);
+    node.cluster = clusterSide;
   } else {
     system.spawn(eventRelay, {}, { name: 'event-relay' });
   }
@@ -177,8 +181,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
     } catch (err) {
       logger.error({ err }, 'the admin API could not start');
       await supervisor.stop(0);
-      await closeRelay();
-      node.cluster?.closeBridge();
+      await closeClusterSide();
       return ExitCode.Failure;
     }
   }
@@ -205,9 +208,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
     },
     afterClose: async () => {
       await admin?.close();
-      // The system stops first, so the node's `cluster.leaving` goes out before the bridges close.
-      await closeRelay();
-      node.cluster?.closeBridge();
+      await closeClusterSide();
     },
   });
 }
