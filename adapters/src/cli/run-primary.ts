@@ -135,7 +135,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
   // Joined once every worker serves the startup config: a newer cluster version, if peers have one, follows.
   if (link !== undefined) {
     const ownership = new Snapshot<ProbeOwnership>('cluster.ownership', soloOwnership(nodeName));
-    clusterSide = startClusterNode(system, { ...link.options, workers: options.workers }, {
+    clusterSide = startClusterNode(system, { ...link.options, transport: relay.toCluster(link.options.transport, link.options.name), workers: options.workers }, {
       ownership,
       apply: async (next, nextSource) => {
         await apply(next, nextSource);

@@ -7,6 +7,7 @@ import {
   HealthWireTypes,
   NodeProbeOwnership,
   bridgeTransport,
+  originNodeOf,
   subjectFor,
   type ActorSystem,
   type MessageType,
@@ -32,7 +33,8 @@ export function workerNodeName(nodeName: string, slot: number): string {
  * primary is the node's one member over NATS, and its NATS bridge sits on the same bus: a bridge
  * never sends back what it brought in, but sends what the other one brought, so the two bridges
  * relay between NATS and the workers for these types:
- * - workers → NATS: health verdicts and passive ejections, event batches;
+ * - workers → NATS: health verdicts and passive ejections, event batches (only while another node
+ *   wants events: `toCluster`);
  * - NATS → workers: the other nodes' verdicts and ejections, who wants events, nodes that joined
  *   (so the workers restate the verdicts they own, as a node does);
  * - primary → workers: the node's probe ownership among the cluster's nodes.
@@ -50,6 +52,8 @@ export class WorkersRelay {
   private readonly workerNodes: ReadonlySet<string>;
   /** The latest verdict on each target from another node: a worker that restarts has missed them. */
   private readonly remoteVerdicts = new Map<string, HealthVerdictShared>();
+  /** Other nodes that want events, and until when (monotonic ms) if they do not say so again. */
+  private readonly peersWanting = new Map<string, number>();
   private ownership: ProbeOwnership | undefined;
 
   constructor(
@@ -74,8 +78,28 @@ export class WorkersRelay {
           if (this.workerNodes.has(verdict.node)) this.remoteVerdicts.delete(key);
           else this.remoteVerdicts.set(key, verdict);
         }),
+        system.bus.on(ClusterEventsWanted).subscribe((wanted) => {
+          if (originNodeOf(wanted) === undefined || this.workerNodes.has(wanted.node)) return;
+          if (wanted.types.length + wanted.prefixes.length === 0) this.peersWanting.delete(wanted.node);
+          else this.peersWanting.set(wanted.node, system.clock.monotonic() + wanted.ttlMs);
+        }),
       );
     }
+  }
+
+  /**
+   * The node's cluster transport, minus the workers' event batches while no other node wants
+   * events: the workers also relay for this node's own admin stream, and those batches stay on IPC.
+   * (The other nodes' interest reaches the workers through the relay, so when one does want
+   * events, the batches carry what it asked for.)
+   */
+  toCluster(transport: Transport, cluster: string): Transport {
+    const batches = subjectFor(cluster, ClusterEventsRelayed.type);
+    return {
+      publish: (subject, frame) => (subject === batches && !this.isWantedByPeers() ? undefined : transport.publish(subject, frame)),
+      subscribe: (subject, onFrame) => transport.subscribe(subject, onFrame),
+      close: () => transport.close(),
+    };
   }
 
   /** Frames through the IPC bridge. */
@@ -108,6 +132,15 @@ export class WorkersRelay {
   close(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.bridge.close();
+  }
+
+  private isWantedByPeers(): boolean {
+    const now = this.system.clock.monotonic();
+    for (const [node, until] of this.peersWanting) {
+      if (until >= now) return true;
+      this.peersWanting.delete(node);
+    }
+    return false;
   }
 
   private tellOwnership(): void {

@@ -2,14 +2,15 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import { loadConfig, type Config } from '@switchyard/config';
-import { ClusterTransportStatus, HealthVerdictShared, InMemoryHub, Snapshot, createActorSystem, originNodeOf, type ActorSystem } from '@switchyard/core';
+import { ClusterEventsInterest, ClusterEventsRelayed, ClusterTransportStatus, HealthVerdictShared, InMemoryHub, defineMessage, Snapshot, createActorSystem, originNodeOf, type ActorSystem } from '@switchyard/core';
 import { ownerOf, ownsProbe, probeKey, soloOwnership, startClusterNode, startProxyNode, type ClusterHandle, type ProbeOwnership, type ProxyNode } from '@switchyard/actors';
 import { IpcHub } from '../../src/workers/ipc-transport.js';
 import { WORKERS_CLUSTER, WorkersRelay, workerNodeName } from '../../src/workers/workers-relay.js';
 import { delay, waitFor } from '../helpers.js';
 
-const FAST = { heartbeatMs: 50, timeoutMs: 400 };
+const FAST = { heartbeatMs: 50, timeoutMs: 400, relay: { flushMs: 20, announceMs: 100 } };
 /** Origins that always pass their checks: every unhealthy verdict in these tests is one a test sent. */
 let TARGETS: string[] = [];
 
@@ -28,6 +29,9 @@ function config(): Readonly<Config> {
     cluster: { name: 'test', nats: { servers: ['nats://127.0.0.1:4222'] } },
   });
 }
+
+/** An event only these tests publish, in the workers. */
+const Ping = defineMessage('test.ping', { n: z.number() });
 
 function unhealthy(node: string, target: string): HealthVerdictShared {
   return HealthVerdictShared.make({ node, upstream: 'api', target, verdict: 'unhealthy', reason: 'test', since: Date.now(), cause: 'transition' });
@@ -63,12 +67,12 @@ describe('WorkersRelay: a primary between its workers (IPC) and the cluster', fu
     relay = new WorkersRelay(primary, ipc, { isClustered: true, workers: 2 });
     workers = [];
     for (const slot of [1, 2]) {
-      const node = await startProxyNode(config(), { nodeName: workerNodeName('a', slot), cluster: { transport: ipc.connect(), name: WORKERS_CLUSTER, ...FAST, followsNode: true } });
+      const node = await startProxyNode(config(), { nodeName: workerNodeName('a', slot), cluster: { transport: ipc.connect(), name: WORKERS_CLUSTER, ...FAST, relay: { ...FAST.relay, worker: slot }, followsNode: true } });
       workers.push(node);
       closers.push(() => node.close({ graceMs: 0 }));
     }
     const ownership = new Snapshot<ProbeOwnership>('cluster.ownership', soloOwnership('a'));
-    handle = startClusterNode(primary, { transport: cluster.connect(), name: 'test', ...FAST, workers: 2 }, { ownership, apply: async () => undefined, config });
+    handle = startClusterNode(primary, { transport: relay.toCluster(cluster.connect(), 'test'), name: 'test', ...FAST, workers: 2 }, { ownership, apply: async () => undefined, config });
     relay.followOwnership(ownership);
     closers.push(async () => {
       await primary.terminate();
@@ -110,6 +114,34 @@ describe('WorkersRelay: a primary between its workers (IPC) and the cluster', fu
     await waitFor(() => workers.every((w) => w.cluster?.ownership.current.node?.isLinkUp === true), 2000, 'the workers to hear the link is back');
     const ofB = TARGETS.filter((t) => ownerOf(probeKey('api', t), ['a', 'b']) === 'b');
     for (const target of ofB) assert.equal(workers.filter((w) => ownsHere(w, target)).length, 0, `${target} is b's again`);
+  });
+
+  it('sends the workers\' event batches over the cluster only while another node wants events', async () => {
+    const fromWorkers = (bus: ProxyNode['bus']): ClusterEventsRelayed[] => {
+      const seen: ClusterEventsRelayed[] = [];
+      bus.subscribe(ClusterEventsRelayed, (m) => (m.worker !== undefined && m.events.length > 0 ? seen.push(m) : undefined));
+      return seen;
+    };
+    const atPrimary = fromWorkers(primary.bus);
+    const atPeer = fromWorkers(peer.bus);
+    const ping = (): void => {
+      for (const w of workers) w.bus.publish(Ping.make({ n: 1 }));
+    };
+    // This node's own admin stream wants them: the workers relay to the primary, and no further.
+    primary.bus.publish(ClusterEventsInterest.make({ types: [Ping.type], prefixes: [] }));
+    await waitFor(() => {
+      ping();
+      return new Set(atPrimary.map((b) => b.worker)).size === 2;
+    }, 2000, 'both workers\' batches at the primary');
+    await delay(200);
+    assert.equal(atPeer.length, 0, 'nothing crossed the cluster transport');
+    // The peer wants them too: now they cross, tagged with their worker.
+    peer.bus.publish(ClusterEventsInterest.make({ types: [Ping.type], prefixes: [] }));
+    await waitFor(() => {
+      ping();
+      return new Set(atPeer.map((b) => b.worker)).size === 2;
+    }, 2000, 'both workers\' batches at the peer');
+    assert.deepEqual([...new Set(atPeer.map((b) => `${b.node}/${String(b.worker)}`))].sort(), ['a-w1/1', 'a-w2/2']);
   });
 
   it('carries a peer\'s verdict to every worker, and a worker\'s verdict to the peer and its sibling, each once', async () => {
