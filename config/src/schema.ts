@@ -509,7 +509,7 @@ export const ConfigObject = z.strictObject({
   workers: z
     .union([z.literal('auto'), z.number().int().positive()])
     .default(1)
-    .describe('Worker processes: a positive integer, or "auto" for one per CPU.'),
+    .describe('Worker processes: a positive integer, or "auto" for one per CPU. In a cluster the node is still one member.'),
 });
 
 /**

@@ -1,13 +1,14 @@
-// `switchyard run --workers 2`: UDP flows stay with the one worker that binds UDP, and a cluster over NATS is refused, not ignored.
+// `switchyard run --workers 2`: UDP flows stay with the one worker that binds UDP, and a cluster that cannot be joined stops the start before any worker is forked.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { startCli } from '../helpers/cli-process.js';
 import { Closers } from '../helpers/closers.js';
 import { configDir, startProbedOrigin, writeConfig } from '../helpers/cluster-harness.js';
+import { freePort } from '../helpers/free-port.js';
 import { startWorkersProcess } from '../helpers/workers-harness.js';
 
-describe('worker processes: UDP and what they cannot serve yet (integration)', function () {
+describe('worker processes: UDP, and a cluster that cannot be joined (integration)', function () {
   this.timeout(30_000);
   const closers = new Closers();
   afterEach(() => closers.closeAll());
@@ -55,15 +56,17 @@ describe('worker processes: UDP and what they cannot serve yet (integration)', f
     assert.ok((rows[0]?.counters?.['dns']?.connectionsOpened ?? 0) >= 4, JSON.stringify(rows[0]?.counters?.['dns']));
   });
 
-  it('refuses to start workers with a cluster: block, naming the path', async () => {
+  it('does not start when the cluster\'s NATS is unreachable, and forks no worker', async () => {
+    const closed = await freePort();
     const file = writeConfig(configDir(closers), 'switchyard.json', {
       listeners: [{ name: 'web', address: '127.0.0.1:0' }],
       routes: [{ name: 'all', respond: { status: 200 } }],
-      cluster: { name: 'c', nats: { servers: ['nats://127.0.0.1:4222'] } },
+      cluster: { name: 'c', nats: { servers: [`nats://127.0.0.1:${closed}`] } },
     });
     const cli = startCli(['run', '--config', file, '--workers', '2'], closers);
     const exit = await cli.exited;
     assert.equal(exit.code, 1);
-    assert.ok(cli.logs.some((l) => l['path'] === 'cluster'), cli.stderr);
+    assert.ok(cli.logs.some((l) => l.msg === 'cannot join the cluster: NATS is unreachable'), cli.stderr);
+    assert.ok(!cli.logs.some((l) => l.msg === 'worker ready' || l.msg === 'starting worker processes'), 'no worker was forked');
   });
 });

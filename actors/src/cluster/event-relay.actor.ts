@@ -26,6 +26,8 @@ export interface EventRelayOptions {
   announceMs?: number;
   /** How long a relay keeps serving an interest not restated. Default 3 × announceMs. */
   ttlMs?: number;
+  /** In a worker process: its slot, stamped on every batch so streams tag events with the worker. */
+  worker?: number;
 }
 
 const Flush = defineMessage('event-relay.flush', {});
@@ -49,7 +51,8 @@ class Batch {
 }
 
 interface RelayState {
-  readonly options: Required<EventRelayOptions>;
+  readonly options: Required<Omit<EventRelayOptions, 'worker'>>;
+  readonly worker: number | undefined;
   /** This node's cluster-scope clients' interest (empty: none). */
   readonly local: Interest;
   readonly announcer: Cancellable | undefined;
@@ -87,6 +90,7 @@ export const eventRelay = defineActor<RelayState, In, EventRelayOptions>({
         announceMs,
         ttlMs: options.ttlMs ?? announceMs * 3,
       },
+      worker: options.worker,
       local: { types: [], prefixes: [] },
       announcer: undefined,
       remote: new Map(),
@@ -120,7 +124,7 @@ export const eventRelay = defineActor<RelayState, In, EventRelayOptions>({
         return remote.size === state.remote.size ? undefined : serve({ ...state, remote }, ctx);
       }
       case 'event-relay.flush':
-        flush(state.batch, ctx);
+        flush(state.batch, state.worker, ctx);
         return;
     }
   },
@@ -131,7 +135,7 @@ export const eventRelay = defineActor<RelayState, In, EventRelayOptions>({
 
 type Ctx = ActorContext<In>;
 
-function announce(options: Required<EventRelayOptions>, local: Interest, ctx: Ctx): void {
+function announce(options: RelayState['options'], local: Interest, ctx: Ctx): void {
   ctx.emit(ClusterEventsWanted.make({ node: ctx.node, types: [...local.types], prefixes: [...local.prefixes], ttlMs: options.ttlMs }));
 }
 
@@ -161,7 +165,7 @@ function serve(state: RelayState, ctx: Ctx): RelayState {
     subscriptions.length === 0
       ? []
       : [ctx.scheduleRepeat(state.options.flushMs, Flush.make({})), ctx.scheduleRepeat(Math.max(100, Math.round(state.options.ttlMs / 4)), Sweep.make({}))];
-  if (subscriptions.length === 0) flush(batch, ctx);
+  if (subscriptions.length === 0) flush(batch, state.worker, ctx);
   return { ...state, servedKey: key, subscriptions, timers };
 }
 
@@ -180,14 +184,14 @@ function captureInto(batch: Batch, message: Message, ctx: Ctx, maxBuffered: numb
   }
 }
 
-function flush(batch: Batch, ctx: Ctx): void {
+function flush(batch: Batch, worker: number | undefined, ctx: Ctx): void {
   if (batch.events.length === 0 && batch.dropped === 0) return;
   const events = batch.events;
   let dropped = batch.dropped;
   batch.events = [];
   batch.dropped = 0;
   for (let i = 0; i < events.length || dropped > 0; i += MAX_RELAYED_EVENTS) {
-    ctx.emit(ClusterEventsRelayed.make({ node: ctx.node, events: events.slice(i, i + MAX_RELAYED_EVENTS), dropped }));
+    ctx.emit(ClusterEventsRelayed.make({ node: ctx.node, ...(worker === undefined ? {} : { worker }), events: events.slice(i, i + MAX_RELAYED_EVENTS), dropped }));
     dropped = 0;
   }
 }

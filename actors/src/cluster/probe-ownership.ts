@@ -9,6 +9,12 @@ export interface ProbeOwnership {
   readonly members: readonly string[];
   /** Whether the cluster transport is up; when it is not, this node owns every target. */
   readonly isLinkUp: boolean;
+  /**
+   * A worker process of a node in a cluster: the node's own ownership among the cluster's nodes
+   * (its primary tells it). The members above are then the node's workers, and a worker probes a
+   * target only when its node owns it and it owns it among the workers.
+   */
+  readonly node?: Omit<ProbeOwnership, 'node'>;
 }
 
 /** The key a target is owned by: one per upstream and address, the same on every node. */
@@ -19,13 +25,20 @@ export function probeKey(upstream: string, target: string): string {
 /**
  * Whether this node probes `upstream`/`target`. Alone, or with the transport down, a node owns
  * everything (it cannot count on anyone else's verdicts); otherwise exactly one live member owns
- * each target, and when that member leaves only its targets move.
+ * each target, and when that member leaves only its targets move. A worker of a clustered node
+ * owns a target when its node does and it is that node's worker for it.
  * @example
  * if (ownsProbe(ownership.current, 'api', '10.0.0.5:8080')) probe();
  */
 export function ownsProbe(ownership: ProbeOwnership, upstream: string, target: string): boolean {
-  if (!ownership.isLinkUp || ownership.members.length <= 1) return true;
-  return ownerOf(probeKey(upstream, target), ownership.members) === ownership.self;
+  if (ownership.node !== undefined && !ownsProbe(ownership.node, upstream, target)) return false;
+  return probeOwner(ownership, upstream, target) === ownership.self;
+}
+
+/** Which member probes `upstream`/`target` among this level's members: this one when alone or cut off. */
+export function probeOwner(ownership: Omit<ProbeOwnership, 'node'>, upstream: string, target: string): string {
+  if (!ownership.isLinkUp || ownership.members.length <= 1) return ownership.self;
+  return ownerOf(probeKey(upstream, target), ownership.members);
 }
 
 /** A node alone: it owns every target. */

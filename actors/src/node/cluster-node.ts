@@ -2,9 +2,11 @@
 import {
   ClusterControlWireTypes,
   ClusterMembers,
+  ClusterNodeJoined,
   ClusterWireTypes,
   GetClusterConfigState,
   HealthWireTypes,
+  NodeProbeOwnership,
   PushClusterConfig,
   Snapshot,
   bridgeTransport,
@@ -21,8 +23,7 @@ import { validateConfig, type Config } from '@switchyard/config';
 import { coordinator, GetClusterLink, type ClusterLinkState } from '../cluster/coordinator.actor.js';
 import { eventRelay, type EventRelayOptions } from '../cluster/event-relay.actor.js';
 import { membership } from '../cluster/membership.actor.js';
-import { ownsProbe, type ProbeOwnership } from '../cluster/probe-ownership.js';
-import { ownerOf } from '../cluster/rendezvous.js';
+import { ownsProbe, probeOwner, type ProbeOwnership } from '../cluster/probe-ownership.js';
 import { rollout } from '../cluster/rollout.actor.js';
 import { formatAddress } from '../health/prober.js';
 import { certificateProblems } from './proxy.actor.js';
@@ -46,6 +47,15 @@ export interface ClusterNodeOptions {
   applyTimeoutMs?: number;
   /** Cluster-wide event relay timings. */
   relay?: EventRelayOptions;
+  /** Announced in heartbeats (and shown by `/api/cluster`): the worker processes serving as this node. */
+  workers?: number;
+  /**
+   * This is a worker process, and the transport joins it to its node's other workers (IPC): probe
+   * ownership also follows the node's own among the cluster's nodes (`cluster.node-ownership` from
+   * the primary), and a node joining the cluster (`cluster.node-joined`, relayed by the primary)
+   * makes it restate the verdicts it owns, as a node does.
+   */
+  followsNode?: boolean;
 }
 
 /** Who probes one target, as this node sees it. */
@@ -100,18 +110,25 @@ export function startClusterNode(
   options: ClusterNodeOptions,
   deps: { ownership: Snapshot<ProbeOwnership>; apply: (config: Readonly<Config>, source: string) => Promise<void>; config: () => Readonly<Config> },
 ): ClusterHandle {
+  const types = [...ClusterWireTypes, ...HealthWireTypes, ...ClusterControlWireTypes];
   const bridge = bridgeTransport(system, options.transport, {
     cluster: options.name,
-    types: [...ClusterWireTypes, ...HealthWireTypes, ...ClusterControlWireTypes],
+    types,
+    ...(options.followsNode === true ? { inbound: [...types, NodeProbeOwnership, ClusterNodeJoined] } : {}),
     ...(options.codec === undefined ? {} : { codec: options.codec }),
   });
   const members = new Snapshot<readonly string[]>('cluster.members', [system.node]);
   const membershipRef = system.spawn(
     membership,
-    { members, ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) },
+    {
+      members,
+      ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+    },
     { name: 'membership' },
   );
-  const coordinatorRef = system.spawn(coordinator, { members, ownership: deps.ownership }, { name: 'cluster-coordinator' });
+  const coordinatorRef = system.spawn(coordinator, { members, ownership: deps.ownership, ...(options.followsNode === true ? { followsNode: true } : {}) }, { name: 'cluster-coordinator' });
   const rolloutRef = system.spawn(
     rollout,
     {
@@ -149,7 +166,8 @@ export function startClusterNode(
         for (const t of upstream.targets) {
           const target = formatAddress(t.address.host, t.address.port);
           const isOwnedHere = ownsProbe(ownership, upstream.name, target);
-          const owner = !ownership.isLinkUp || ownership.members.length <= 1 ? ownership.self : ownerOf(`${upstream.name}/${target}`, ownership.members);
+          const byNode = ownership.node === undefined ? undefined : probeOwner(ownership.node, upstream.name, target);
+          const owner = byNode !== undefined && byNode !== ownership.node?.self ? byNode : probeOwner(ownership, upstream.name, target);
           probes.push({ upstream: upstream.name, target, owner, isOwnedHere });
         }
       }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isNewer, ownerOf, ownsProbe, probeKey, soloOwnership } from '../../src/cluster/index.js';
+import { isNewer, ownerOf, ownsProbe, probeKey, probeOwner, soloOwnership } from '../../src/cluster/index.js';
 
 const targets = Array.from({ length: 60 }, (_, i) => `10.0.0.${i}:80`);
 
@@ -16,6 +16,29 @@ describe('probe ownership', () => {
     for (const target of targets) {
       assert.equal(ownsProbe(soloOwnership('a'), 'api', target), true);
       assert.equal(ownsProbe({ self: 'a', members: ['a', 'b', 'c'], isLinkUp: false }, 'api', target), true);
+    }
+  });
+
+  it('gives a worker of a clustered node its share of what its node owns, and nothing else', () => {
+    const nodes = { self: 'a', members: ['a', 'b'], isLinkUp: true };
+    const workers = ['a-w1', 'a-w2'];
+    const ofA = targets.filter((t) => ownerOf(probeKey('api', t), nodes.members) === 'a');
+    assert.ok(ofA.length > 5 && ofA.length < targets.length - 5, 'both nodes own a fair share');
+    for (const target of targets) {
+      const probers = workers.filter((self) => ownsProbe({ self, members: workers, isLinkUp: true, node: nodes }, 'api', target));
+      if (ofA.includes(target)) assert.deepEqual(probers, [ownerOf(probeKey('api', target), workers)]);
+      else assert.deepEqual(probers, [], `${target} belongs to node b`);
+    }
+    const perWorker = workers.map((self) => ofA.filter((t) => ownsProbe({ self, members: workers, isLinkUp: true, node: nodes }, 'api', t)).length);
+    assert.ok(perWorker.every((n) => n > 0), `node a's targets spread over its workers: ${perWorker.join(' / ')}`);
+  });
+
+  it('lets the workers of a node cut off from the cluster share every target between them', () => {
+    const node = { self: 'a', members: ['a', 'b'], isLinkUp: false };
+    for (const target of targets) {
+      const probers = ['a-w1', 'a-w2'].filter((self) => ownsProbe({ self, members: ['a-w1', 'a-w2'], isLinkUp: true, node }, 'api', target));
+      assert.equal(probers.length, 1);
+      assert.equal(probeOwner(node, 'api', target), 'a');
     }
   });
 

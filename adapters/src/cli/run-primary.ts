@@ -1,16 +1,18 @@
 // `switchyard run` with `workers` > 1: the primary forks the workers, decides config, drains and shutdown once, and serves the admin API for the node as a whole.
 import { hostname } from 'node:os';
+import { ConfigApplied, Snapshot, createActorSystem, type Bus } from '@switchyard/core';
 import {
-  ClusterEventsRelayed,
-  ClusterEventsWanted,
-  ConfigApplied,
-  bridgeTransport,
-  createActorSystem,
-  subjectFor,
-  type Bus,
-  type Transport,
-} from '@switchyard/core';
-import { ConfigNotAppliedError, eventRelay, type ApplyProblem, type BoundListener, type ListenerCounters, type TargetHealthState } from '@switchyard/actors';
+  ConfigNotAppliedError,
+  eventRelay,
+  soloOwnership,
+  startClusterNode,
+  type ApplyProblem,
+  type BoundListener,
+  type ClusterHandle,
+  type ListenerCounters,
+  type ProbeOwnership,
+  type TargetHealthState,
+} from '@switchyard/actors';
 import type { Config } from '@switchyard/config';
 import { AggregatorRegistry, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { AdminServer } from '../admin/admin-server.js';
@@ -24,10 +26,11 @@ import type { RunDeps } from './commands/run.command.js';
 import { serveUntilSignalled } from './serve.js';
 import { listeningAnnouncer } from './commands/run.command.js';
 import { RemoteError } from '../workers/ipc-rpc.js';
-import type { DrainOrder } from '../workers/ipc-protocol.js';
+import type { DrainOrder, StatusMessage } from '../workers/ipc-protocol.js';
 import { IpcHub } from '../workers/ipc-transport.js';
 import { WorkerSupervisor, type WorkerSlot } from '../workers/worker-supervisor.js';
-import { WORKERS_CLUSTER } from './run-worker.js';
+import { WorkersRelay, workerNodeName } from '../workers/workers-relay.js';
+import { connectClusterTransport, type ClusterTransport } from './cluster-transport.js';
 
 export interface PrimaryOptions {
   io: CliIo;
@@ -55,24 +58,32 @@ type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
  */
 export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
   const { io, file, logger, deps } = options;
-  const refused = workersConfigProblems(options.config);
-  if (refused.length > 0) {
-    for (const p of refused) logger.error({ file, path: p.path }, `config problem: ${p.path}: ${p.message}`);
-    logger.error({ file, workers: options.workers }, 'the config cannot be served with worker processes; not starting');
-    return ExitCode.Failure;
-  }
-  const nodeName = options.nodeName ?? hostname();
+  const clusterConfig = options.config.cluster;
+  // In a cluster the node name is the member id: unique per node unless the operator names it.
+  const nodeName = options.nodeName ?? (clusterConfig === undefined ? hostname() : `${hostname()}-${process.pid}`);
   const system = createActorSystem({ name: nodeName, node: nodeName });
   const bus = system.bus;
+  // The node's one cluster connection: the primary is the node's member; its workers are not.
+  let link: ClusterTransport | undefined;
+  if (clusterConfig !== undefined) {
+    try {
+      link = await (deps.connectCluster ?? connectClusterTransport)(clusterConfig, { nodeName, bus, logger });
+    } catch (err) {
+      logger.error({ err, servers: clusterConfig.nats.servers }, 'cannot join the cluster: NATS is unreachable');
+      await system.terminate();
+      return ExitCode.Failure;
+    }
+  }
   const hub = new IpcHub();
-  // The primary hears only the workers' event batches (for the admin event stream) and asks for them.
-  const bridge = bridgeTransport(system, onlySubjects(hub.connect(), [subjectFor(WORKERS_CLUSTER, ClusterEventsRelayed.type)]), {
-    cluster: WORKERS_CLUSTER,
-    types: [],
-    inbound: [ClusterEventsRelayed],
-    outbound: [ClusterEventsWanted],
-  });
-  system.spawn(eventRelay, {}, { name: 'event-relay' });
+  const relay = new WorkersRelay(system, hub, { isClustered: link !== undefined, workers: options.workers });
+  let clusterSide: ClusterHandle | undefined;
+  // The system stops first, so the node's `cluster.leaving` goes out before the bridges and the link close.
+  const closeClusterSide = async (): Promise<void> => {
+    await system.terminate();
+    clusterSide?.closeBridge();
+    relay.close();
+    await link?.close();
+  };
 
   let current = options.config;
   let source = file;
@@ -83,6 +94,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
     bus,
     logger,
     hub,
+    onReady: () => relay.restate(),
     startFor: (slot) => ({
       sy: 'start',
       slot,
@@ -99,15 +111,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
     await supervisor.start();
   } catch (err) {
     logger.error({ err, file }, 'the workers could not start');
-    bridge.close();
-    await system.terminate();
+    await closeClusterSide();
     return ExitCode.Failure;
   }
 
   const node = new WorkersNode(supervisor, system, bus, () => current, () => version);
   const apply = async (next: Readonly<Config>, nextSource: string): Promise<void> => {
-    const problems = workersConfigProblems(next);
-    if (problems.length > 0) throw new ConfigNotAppliedError(problems);
     await applyEverywhere(supervisor, next, nextSource, { config: current, source });
     current = next;
     source = nextSource;
@@ -123,6 +132,22 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
     announceListeners();
   };
   const reloader = new ConfigReloader({ node, file, load: deps.load, logger, bus, onApplied: afterApply });
+  // Joined once every worker serves the startup config: a newer cluster version, if peers have one, follows.
+  if (link !== undefined) {
+    const ownership = new Snapshot<ProbeOwnership>('cluster.ownership', soloOwnership(nodeName));
+    clusterSide = startClusterNode(system, { ...link.options, transport: relay.toCluster(link.options.transport, link.options.name), workers: options.workers }, {
+      ownership,
+      apply: async (next, nextSource) => {
+        await apply(next, nextSource);
+        afterApply(next);
+      },
+      config: () => current,
+    });
+    relay.followOwnership(ownership);
+    node.cluster = clusterSide;
+  } else {
+    system.spawn(eventRelay, {}, { name: 'event-relay' });
+  }
 
   let admin: AdminServer | undefined;
   if (options.config.admin !== undefined) {
@@ -156,8 +181,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
     } catch (err) {
       logger.error({ err }, 'the admin API could not start');
       await supervisor.stop(0);
-      bridge.close();
-      await system.terminate();
+      await closeClusterSide();
       return ExitCode.Failure;
     }
   }
@@ -184,8 +208,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
     },
     afterClose: async () => {
       await admin?.close();
-      bridge.close();
-      await system.terminate();
+      await closeClusterSide();
     },
   });
 }
@@ -193,7 +216,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
 /** What the admin API, the reloader and the signal handling read and drive: the node as a whole. */
 class WorkersNode {
   applyFn: ((config: Readonly<Config>, source: string) => Promise<void>) | undefined;
-  readonly cluster = undefined;
+  /** The node's cluster side (the primary is its member), when the config has `cluster:`. */
+  cluster: ClusterHandle | undefined;
 
   constructor(
     private readonly supervisor: WorkerSupervisor,
@@ -249,16 +273,6 @@ class WorkersNode {
   }
 }
 
-/**
- * What a node with worker processes cannot serve yet: a `cluster:` block. Its NATS membership must
- * count the node once (the primary holding the one NATS connection and relaying between NATS and
- * the workers' IPC cluster); until that bridge exists the combination is refused, never ignored.
- */
-export function workersConfigProblems(config: Readonly<Config>): ApplyProblem[] {
-  if (config.cluster === undefined) return [];
-  return [{ path: 'cluster', message: 'a cluster over NATS cannot be joined with worker processes yet: run with workers: 1 (one process per node), or remove cluster' }];
-}
-
 function zeroes(counters: ListenerCounters): ListenerCounters {
   return Object.fromEntries(Object.keys(counters).map((k) => [k, 0])) as unknown as ListenerCounters;
 }
@@ -308,36 +322,31 @@ async function renderMetrics(supervisor: WorkerSupervisor): Promise<string> {
   return registry.metrics();
 }
 
-/** `/api/workers`: each worker slot, its process and its own counters (asked now, not cached). */
+/** `/api/workers`: each worker slot, its process, its own counters and how it sees each target (asked now, not cached). */
 async function workersView(supervisor: WorkerSupervisor, nodeName: string): Promise<unknown> {
   const slots = await Promise.all(
     supervisor.slots.map(async (s) => {
-      const status = s.state === 'ready' && s.rpc !== undefined ? await s.rpc.ask<{ counters: Record<string, ListenerCounters>; configVersion: number }>('status', {}, 5000).catch(() => undefined) : undefined;
+      const status = s.state === 'ready' && s.rpc !== undefined ? await s.rpc.ask<StatusMessage>('status', {}, 5000).catch(() => undefined) : undefined;
       return {
         worker: s.slot,
-        node: `${nodeName}-w${s.slot}`,
+        node: workerNodeName(nodeName, s.slot),
         pid: s.pid,
         state: s.state,
         restarts: s.restarts,
         readySince: s.readyAt === undefined ? null : new Date(s.readyAt).toISOString(),
         configVersion: status?.configVersion ?? null,
         counters: status?.counters ?? null,
+        // Each worker applies health on its own (its probes, its siblings' and other nodes' verdicts).
+        targets:
+          status === undefined
+            ? null
+            : Object.entries(status.health).map(([key, health]) => {
+                const [upstream, target] = key.split('\u0000') as [string, string];
+                return { upstream, target, state: health.state, mayTakeTraffic: health.mayTakeTraffic };
+              }),
       };
     }),
   );
   return { node: nodeName, workers: supervisor.slots.length, schedulingPolicy: 'none', slots };
 }
 
-/** A transport that subscribes only to the given subjects, whatever pattern it is asked for (the primary ignores the workers' chatter). */
-function onlySubjects(transport: Transport, subjects: readonly string[]): Transport {
-  return {
-    publish: (subject, frame) => transport.publish(subject, frame),
-    subscribe(_pattern, onFrame) {
-      const offs = subjects.map((s) => transport.subscribe(s, onFrame));
-      return () => {
-        for (const off of offs) off();
-      };
-    },
-    close: () => transport.close(),
-  };
-}

@@ -11,9 +11,8 @@ import { ipcPortOf } from '../workers/ipc-port.js';
 import { isIpcMessage, type DrainOrder, type StartMessage, type StatusMessage } from '../workers/ipc-protocol.js';
 import { serveRpc } from '../workers/ipc-rpc.js';
 import { IpcTransport } from '../workers/ipc-transport.js';
+import { WORKERS_CLUSTER, workerNodeName } from '../workers/workers-relay.js';
 
-/** The cluster name of a node's workers on the IPC transport (subjects `switchyard.workers.*`). */
-export const WORKERS_CLUSTER = 'workers';
 /** Membership over IPC: a worker killed with -9 is declared gone (its probes move) within a second. */
 const HEARTBEAT_MS = 250;
 const MEMBERSHIP_TIMEOUT_MS = 1000;
@@ -22,7 +21,8 @@ const STATUS_INTERVAL_MS = 500;
 /**
  * Runs one worker: asks the primary for its start (config, slot, node name), starts a proxy node
  * whose listeners share the primary's sockets (node:cluster), joins the other workers over the IPC
- * transport as a local cluster (membership, probe ownership, shared verdicts, event relay), and
+ * transport as a local cluster (membership, probe ownership, shared verdicts, event relay; in a
+ * NATS cluster the primary relays to the other nodes and says what the node owns), and
  * answers the primary's requests (status, metrics, apply, drain) until told to shut down.
  */
 export async function runWorker(io: CliIo): Promise<ExitCode> {
@@ -52,8 +52,10 @@ export async function runWorker(io: CliIo): Promise<ExitCode> {
     node = await startProxyNode(start.config, {
       logger,
       bus,
-      nodeName: `${start.nodeName}-w${slot}`,
-      cluster: { transport, name: WORKERS_CLUSTER, heartbeatMs: HEARTBEAT_MS, timeoutMs: MEMBERSHIP_TIMEOUT_MS },
+      nodeName: workerNodeName(start.nodeName, slot),
+      // When the node is in a cluster, the primary relays between NATS and this IPC cluster and
+      // says which targets the node owns; this worker probes its share of those.
+      cluster: { transport, name: WORKERS_CLUSTER, heartbeatMs: HEARTBEAT_MS, timeoutMs: MEMBERSHIP_TIMEOUT_MS, followsNode: true, relay: { worker: slot } },
       // A UDP flow must stay with one process: only worker 1 binds UDP listeners.
       ...(slot === 1 ? {} : { bindsListener: (l) => l.protocol !== 'udp' }),
     });

@@ -35,9 +35,10 @@ Options:
       --grace DURATION  How long in-flight requests may take to finish at shutdown
                         (default: server.shutdownTimeout of the config, 10s unless set)
       --log-level LEVEL Override log.level of the config: trace, debug, info, warn, error, fatal, silent
-      --node-name NAME  Name of this node in logs and events
+      --node-name NAME  Name of this node in logs and events (and its member id in a cluster)
       --workers N|auto  Worker processes sharing the listeners (default: workers of the config, 1);
-                        auto: one per CPU. The primary reloads, drains and restarts crashed workers
+                        auto: one per CPU. The primary reloads, drains and restarts crashed workers,
+                        and in a cluster it is the node's one member, relaying for its workers
   -h, --help            Show this help
 
 Signals:
@@ -129,9 +130,9 @@ Options:
 
   cluster: `Usage: switchyard cluster status [--admin URL] [--json]
 
-Shows the cluster as one node sees it: the live members (and when each was last heard from), the
-NATS link, the cluster config version, frames rejected (bad schema, old protocol version), and
-which node probes each health-checked target.
+Shows the cluster as one node sees it: the live members (when each was last heard from, and the
+worker processes each runs), the NATS link, the cluster config version, frames rejected (bad
+schema, old protocol version), and which node probes each health-checked target.
 
 Options:
       --admin URL        Admin API of any node (default: $SWITCHYARD_ADMIN_URL, else http://127.0.0.1:9901)

@@ -28,7 +28,7 @@ const packr = new Packr({ useRecords: false });
  * `{ name, message, code }`, and objects that are not plain (a socket inside a dead letter, say)
  * become their class name.
  */
-export function frameOf(message: Message, node: string, ts: number): Record<string, unknown> {
+export function frameOf(message: Message, node: string, ts: number, worker?: number): Record<string, unknown> {
   const frame: Record<string, unknown> = { type: message.type, node, ts };
   for (const key of Object.keys(message)) {
     if (key === 'type' || key === 'node' || key === 'ts') continue;
@@ -37,6 +37,8 @@ export function frameOf(message: Message, node: string, ts: number): Record<stri
     const value = toPlainData(raw, 1);
     if (value !== undefined) frame[key] = value;
   }
+  // Relayed by a worker process: tagged with its slot too (`node` is the worker's name then).
+  if (worker !== undefined) frame['worker'] = worker;
   return frame;
 }
 
@@ -49,14 +51,15 @@ export function droppedFrameOf(count: number, node: string, ts: number): Record<
  * The JSON text of one event. `nodeJson` is `node` already encoded as a JSON string, so that the
  * lifecycle types, written by hand (event-json.ts), need no per-event work for it.
  */
-export function encodeJsonEvent(message: Message, node: string, nodeJson: string, ts: number): string {
-  const encode = jsonEncoderOf(message.type);
-  return encode === undefined ? JSON.stringify(frameOf(message, node, ts)) : encode(message, nodeJson, ts);
+export function encodeJsonEvent(message: Message, node: string, nodeJson: string, ts: number, worker?: number): string {
+  // A worker's relayed event carries its slot too; the hand-written templates cover the node's own.
+  const encode = worker === undefined ? jsonEncoderOf(message.type) : undefined;
+  return encode === undefined ? JSON.stringify(frameOf(message, node, ts, worker)) : encode(message, nodeJson, ts);
 }
 
 /** The msgpack map of one event. */
-export function encodeMsgpackEvent(message: Message, node: string, ts: number): Buffer {
-  return packr.pack(frameOf(message, node, ts));
+export function encodeMsgpackEvent(message: Message, node: string, ts: number, worker?: number): Buffer {
+  return packr.pack(frameOf(message, node, ts, worker));
 }
 
 /** Encodes one frame object (a `stream.dropped` report, say) as one event. */

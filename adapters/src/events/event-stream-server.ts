@@ -253,7 +253,7 @@ export class EventStreamServer {
     this.isTrackingRemote = isTracking;
   }
 
-  /** A peer's batch of events: each goes to the cluster-scope clients whose filter keeps it, tagged with its node. */
+  /** A peer's batch of events: each goes to the cluster-scope clients whose filter keeps it, tagged with its node (and worker). */
   private onRelayed(batch: ClusterEventsRelayed): void {
     if (batch.node === (this.options.nodeId ?? this.options.nodeName)) return;
     try {
@@ -275,12 +275,12 @@ export class EventStreamServer {
           if (sub.filter.scope !== 'cluster' || !sub.filter.matches(facts)) continue;
           if (sub.encoding === FrameEncoding.json) {
             if (json === undefined) {
-              json = encodeJsonEvent(message, batch.node, nodeJson, event.ts);
+              json = encodeJsonEvent(message, batch.node, nodeJson, event.ts, batch.worker);
               jsonBytes = encodedBytes(json);
             }
             sub.offer(json, jsonBytes);
           } else {
-            msgpack ??= encodeMsgpackEvent(message, batch.node, event.ts);
+            msgpack ??= encodeMsgpackEvent(message, batch.node, event.ts, batch.worker);
             sub.offer(msgpack, msgpack.length);
           }
         }

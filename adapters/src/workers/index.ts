@@ -5,3 +5,4 @@ export { RemoteError, RpcClient, serveRpc, type RpcHandlers } from './ipc-rpc.js
 export { isIpcMessage, type DrainOrder, type IpcMessage, type StartMessage, type StatusMessage } from './ipc-protocol.js';
 export { WorkerSupervisor, WORKER_SLOT_ENV, type RestartBackoff, type WorkerSlot, type WorkerSupervisorOptions } from './worker-supervisor.js';
 export { WorkerExited, WorkerRestarted } from './worker.messages.js';
+export { WORKERS_CLUSTER, WorkersRelay, workerNodeName } from './workers-relay.js';

@@ -31,6 +31,22 @@ export const ClusterLeaving = defineMessage('cluster.leaving', {
 });
 export type ClusterLeaving = MessageOf<typeof ClusterLeaving>;
 
+/**
+ * A node's probe ownership among the cluster's nodes, told by a primary to its worker processes
+ * (over IPC, never over NATS): a worker probes a target only when its node owns it, and among the
+ * node's workers it is the one that owns it. Restated whenever it changes and to a worker that
+ * (re)starts.
+ */
+export const NodeProbeOwnership = defineMessage('cluster.node-ownership', {
+  /** The node (the primary's name in the cluster). */
+  node: NodeId,
+  /** The cluster's live nodes, this one included, sorted. */
+  members: z.array(NodeId).max(10_000),
+  /** Whether the node's cluster link is up; while it is not, the node owns every target. */
+  isLinkUp: z.boolean(),
+});
+export type NodeProbeOwnership = MessageOf<typeof NodeProbeOwnership>;
+
 // ---- local facts (each node's own view; not bridged) ----
 
 /** A peer was heard from for the first time, or again after it had left. */
@@ -126,6 +142,8 @@ export const MAX_RELAYED_EVENTS = 1000;
 /** A batch of one node's events for the cluster-wide streams, with what its relay had to drop. */
 export const ClusterEventsRelayed = defineMessage('cluster.events-relayed', {
   node: NodeId,
+  /** Sent by a worker process of a node (`node` is then the worker's name, `<node>-w<slot>`): its slot. */
+  worker: z.number().int().positive().max(65_536).optional(),
   events: z.array(RelayedEvent).max(MAX_RELAYED_EVENTS),
   /** Events dropped since the last batch because the relay fell behind. */
   dropped: z.number().int().nonnegative(),

@@ -36,9 +36,9 @@ export function formatClusterStatus(view: ClusterView): string {
     `frames sent ${view.frames.sent}, received ${view.frames.received}, rejected ${view.frames.rejected}`,
     '',
   ];
-  const rows: string[][] = [['NODE', 'LAST SEEN', 'STARTED', 'LISTENERS']];
+  const rows: string[][] = [['NODE', 'LAST SEEN', 'STARTED', 'WORKERS', 'LISTENERS']];
   for (const m of view.members) {
-    rows.push([`${m.node}${m.isSelf ? ' (self)' : ''}`, m.isSelf ? '-' : `${Math.round(m.lastSeenMs)}ms ago`, new Date(m.startedAt).toISOString(), (m.listeners ?? []).join(',')]);
+    rows.push([`${m.node}${m.isSelf ? ' (self)' : ''}`, m.isSelf ? '-' : `${Math.round(m.lastSeenMs)}ms ago`, new Date(m.startedAt).toISOString(), m.workers === undefined ? '-' : String(m.workers), (m.listeners ?? []).join(',')]);
   }
   lines.push(...table(rows));
   if (view.probes.length > 0) {

@@ -106,7 +106,7 @@ export async function runCommand(args: readonly string[], io: CliIo, deps: RunDe
 
   let node: ProxyNode;
   try {
-    node = await deps.startNode(config, { logger, bus, ...(nodeName === undefined ? {} : { nodeName }), ...(cluster === undefined ? {} : { cluster: cluster.options }) });
+    node = await deps.startNode(config, { logger, bus, ...(nodeName === undefined ? {} : { nodeName }), ...(cluster === undefined ? {} : { cluster: { ...cluster.options, workers: 1 } }) });
   } catch (err) {
     logger.error({ err, file }, 'the proxy could not start');
     await cluster?.close();
