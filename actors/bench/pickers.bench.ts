@@ -4,6 +4,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { BalanceStrategy } from '@switchyard/config';
 import { createPicker, type PickerConfig } from '../src/balancer/create-picker.js';
+import { CountedTarget, InflightTable } from '../src/balancer/inflight-table.js';
 import type { BalancedTarget, Picker, PickRequest } from '../src/balancer/picker.js';
 import { Prng } from '../src/balancer/prng.js';
 import { stickyCookieId } from '../src/balancer/sticky-cookie-picker.js';
@@ -13,6 +14,8 @@ const BUDGET_NS = 100;
 const PICKS_PER_RUN = 2_000_000;
 const RUNS = 9;
 const REQUESTS = 1024;
+/** Requests open at once in counted cases: a pick's request finishes LAG picks later. */
+const LAG = 16;
 
 interface Case {
   name: string;
@@ -23,8 +26,17 @@ interface Case {
   fullTargets?: number;
   /** Every target has 1-10 requests in flight (no idle one): least-connections' worst case. */
   isBusy?: boolean;
-  /** Reference rows, not pickers: the cost floor of reading every target, and an allocating pick. */
-  reference?: 'floor' | 'allocating';
+  /**
+   * Each pick is counted as the data plane does: the target picked gets `inflight++`, and the one
+   * picked LAG picks earlier `inflight--` (its request finished). Pickers that follow the counts
+   * (least-connections, first) then pay for applying those two writes in their next pick.
+   */
+  isCounted?: boolean;
+  /**
+   * Reference rows, not pickers: the cost floor of reading every target's count, an allocating
+   * pick, and what the data plane pays per request to count it (`inflight++` then `--`).
+   */
+  reference?: 'floor' | 'allocating' | 'counting';
 }
 
 const CASES: Case[] = (['round-robin', 'least-connections', 'least-request', 'random', 'consistent-hash', 'sticky-cookie', 'first'] as const).flatMap(
@@ -39,17 +51,39 @@ CASES.push(
   { name: 'consistent-hash, boundedLoad 1.25', balance: 'consistent-hash', weights: 'mixed', boundedLoad: 1.25 },
   { name: 'round-robin, 10 of 100 full', balance: 'round-robin', weights: 'mixed', fullTargets: 10 },
   { name: 'first, 50 of 100 full', balance: 'first', weights: 'equal', fullTargets: 50 },
-  { name: '(reference) sum inflight of all 100', balance: 'first', weights: 'equal', reference: 'floor' },
+  { name: 'least-connections, none idle, counted', balance: 'least-connections', weights: 'equal', isBusy: true, isCounted: true },
+  { name: 'least-connections, none idle, counted', balance: 'least-connections', weights: 'mixed', isBusy: true, isCounted: true },
+  { name: 'least-connections, counted', balance: 'least-connections', weights: 'mixed', isCounted: true },
+  { name: 'consistent-hash, boundedLoad 1.25, counted', balance: 'consistent-hash', weights: 'mixed', boundedLoad: 1.25, isCounted: true },
+  { name: 'first, 50 of 100 full, counted', balance: 'first', weights: 'equal', fullTargets: 50, isCounted: true },
+  { name: '(reference) sum the 100 counts of the table', balance: 'first', weights: 'equal', reference: 'floor' },
   { name: '(reference) one 3-field object per pick', balance: 'first', weights: 'equal', reference: 'allocating' },
+  { name: '(reference) inflight++ then -- per pick', balance: 'first', weights: 'equal', reference: 'counting' },
 );
 
-/** What any O(n) picker pays at least: reading `inflight` of every target object, nothing else. */
+/** What any O(n) picker pays at least: reading every target's count in the InflightTable, nothing else. */
 class SumInflight {
+  private readonly counts: Int32Array;
+  constructor(private readonly targets: readonly BenchTarget[]) {
+    this.counts = (targets[0] as BenchTarget).inflightTable.counts;
+  }
+  pick(_request: PickRequest): BenchTarget | undefined {
+    const counts = this.counts;
+    let total = 0;
+    for (let i = 0; i < counts.length; i++) total += counts[i] as number;
+    return this.targets[total & 63];
+  }
+}
+
+/** The data plane's share: one request counted against a target and released (through the accessor). */
+class Counting {
+  private next = 0;
   constructor(private readonly targets: readonly BenchTarget[]) {}
   pick(_request: PickRequest): BenchTarget | undefined {
-    let total = 0;
-    for (let i = 0; i < this.targets.length; i++) total += (this.targets[i] as BenchTarget).inflight;
-    return this.targets[total & 63];
+    const target = this.targets[this.next++ & 63] as BenchTarget;
+    target.inflight++;
+    target.inflight--;
+    return target;
   }
 }
 
@@ -66,13 +100,16 @@ class Allocating {
   }
 }
 
-class BenchTarget implements BalancedTarget {
+class BenchTarget extends CountedTarget implements BalancedTarget {
   constructor(
+    table: InflightTable,
+    slot: number,
     readonly address: string,
     readonly weight: number,
-    public inflight: number,
-    public maxConnections: number,
-  ) {}
+    readonly maxConnections: number,
+  ) {
+    super(table, slot);
+  }
 }
 
 /** A request with its fields set in the constructor (one hidden class), as the data plane's view would be. */
@@ -107,27 +144,49 @@ interface Result {
  */
 async function runCase(c: Case): Promise<Result> {
   const prng = new Prng(1);
+  const table = new InflightTable(TARGETS);
   const targets = Array.from({ length: TARGETS }, (_, i) => {
     const full = i < (c.fullTargets ?? 0);
+    const target = new BenchTarget(table, i, `10.0.${i >> 8}.${i & 255}:8080`, c.weights === 'equal' ? 1 : 1 + (i % 10), full ? 64 : Infinity);
     // 0-9 requests in flight (1-10 when none may be idle); no cap (the default) unless full.
-    const inflight = full ? 64 : prng.below(10) + (c.isBusy === true ? 1 : 0);
-    return new BenchTarget(`10.0.${i >> 8}.${i & 255}:8080`, c.weights === 'equal' ? 1 : 1 + (i % 10), inflight, full ? 64 : Infinity);
+    target.inflight = full ? 64 : prng.below(10) + (c.isBusy === true ? 1 : 0);
+    return target;
   });
   const config: PickerConfig = { balance: c.balance, hashKey: 'source-ip', stickyCookie: { name: 'sy' }, choices: 2, boundedLoad: c.boundedLoad };
   const picker: Pick<Picker<BenchTarget>, 'pick'> =
-    c.reference === 'floor' ? new SumInflight(targets) : c.reference === 'allocating' ? new Allocating(targets) : createPicker(config, targets, { seed: 7 });
+    c.reference === 'floor'
+      ? new SumInflight(targets)
+      : c.reference === 'allocating'
+        ? new Allocating(targets)
+        : c.reference === 'counting'
+          ? new Counting(targets)
+          : createPicker(config, targets, { seed: 7 });
   // Clients with distinct addresses; three in four already carry a sticky cookie.
   const requests = Array.from(
     { length: REQUESTS },
     (_, k) => new BenchRequest(`192.168.${k >> 8}.${k & 255}`, k % 4 === 0 ? undefined : stickyCookieId((targets[k % TARGETS] as BenchTarget).address)),
   );
   let sink = 0;
-  const body = (n: number): void => {
-    for (let i = 0; i < n; i++) {
-      const target = picker.pick(requests[i & (REQUESTS - 1)] as BenchRequest);
-      if (target !== undefined) sink += target.weight;
-    }
-  };
+  const open: BenchTarget[] = [];
+  const body =
+    c.isCounted === true
+      ? (n: number): void => {
+          for (let i = 0; i < n; i++) {
+            const target = picker.pick(requests[i & (REQUESTS - 1)] as BenchRequest) as BenchTarget;
+            target.inflight++;
+            const slot = i & (LAG - 1);
+            const done = open[slot];
+            if (done !== undefined) done.inflight--;
+            open[slot] = target;
+            sink += target.weight;
+          }
+        }
+      : (n: number): void => {
+          for (let i = 0; i < n; i++) {
+            const target = picker.pick(requests[i & (REQUESTS - 1)] as BenchRequest);
+            if (target !== undefined) sink += target.weight;
+          }
+        };
   body(200_000);
   body(200_000);
   let gcs = 0;
@@ -169,6 +228,7 @@ function main(): void {
   const runs = `median of ${RUNS} runs × ${PICKS_PER_RUN.toLocaleString('en')} picks after warm-up`;
   console.log(`pickers: CPU ns per pick, ${runs}, ${REQUESTS} distinct requests, node ${process.version}`);
   console.log('GCs in runs: collections during all timed runs; a pick that allocates shows many (see the reference row).');
+  console.log(`counted: each pick also does inflight++ on its target and inflight-- on the one picked ${LAG} picks before (the data plane's share).`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));

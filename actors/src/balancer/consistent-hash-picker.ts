@@ -2,8 +2,8 @@
 import { hashString } from './hash.js';
 import { parseHashKey, readHashKey, type HashKeySource } from './hash-key.js';
 import { buildMaglevTable, maglevTableSize } from './maglev-table.js';
-import type { BalancedTarget, Picker, PickRequest } from './picker.js';
-import { canTake, NO_EXCLUSIONS, usableTargets } from './picker-support.js';
+import type { BalancedTarget, PickRequest } from './picker.js';
+import { IndexedPicker } from './picker-support.js';
 import { RoundRobinPicker } from './round-robin-picker.js';
 
 /** Seed of the request-key hash: distinct from the table's per-target seeds. */
@@ -37,15 +37,17 @@ export interface ConsistentHashOptions {
  * Google Cloud and HAProxy's `hash-balance-factor`): with factor c, a target i may hold at most
  * `ceil(c × (totalInflight + 1) × weight_i / Σ weight)` requests, the new one included; a target
  * at its bound is passed over for the next slots of the table, so a hot key spills to a fixed
- * sequence of other targets instead of melting one. This sums `inflight` over all targets, so
- * bounded picks are O(n); without `boundedLoad` a pick is O(key length).
+ * sequence of other targets instead of melting one. `totalInflight` counts this picker's targets:
+ * the upstream's InflightTable keeps the sum over all its targets, so a pick subtracts the few
+ * that are not candidates (ejected, unhealthy, draining but still finishing requests) instead of
+ * summing the candidates: O(targets left out), usually none, where summing was O(n). Either
+ * way a pick is O(key length) plus the walk.
  *
  * Full targets (`maxConnections`) and retries' `excluded` targets are passed over the same way.
  * The walk is bounded (2n + 8 slots), then each target is scanned once; if only targets at their
  * load bound remain, the least bad is the first one found with room under `maxConnections`.
  */
-export class ConsistentHashPicker<T extends BalancedTarget> implements Picker<T> {
-  private readonly targets: T[];
+export class ConsistentHashPicker<T extends BalancedTarget> extends IndexedPicker<T> {
   private readonly table: Uint16Array | Uint32Array;
   private readonly tableSize: number;
   private readonly keySource: HashKeySource;
@@ -55,9 +57,11 @@ export class ConsistentHashPicker<T extends BalancedTarget> implements Picker<T>
   private readonly boundedLoad: number;
   private readonly fairShare: Float64Array;
   private readonly walkLimit: number;
+  /** Slots of the InflightTable that are not candidates of this picker: subtracted from its total. */
+  private readonly leftOut: Int32Array;
 
   constructor(targets: readonly T[], options: ConsistentHashOptions) {
-    this.targets = usableTargets(targets);
+    super(targets);
     const key = parseHashKey(options.hashKey);
     this.keySource = key.source;
     this.keyName = key.name;
@@ -73,14 +77,7 @@ export class ConsistentHashPicker<T extends BalancedTarget> implements Picker<T>
     const totalWeight = weights.reduce((sum, w) => sum + w, 0);
     this.fairShare = Float64Array.from(weights, (w) => (this.boundedLoad * w) / totalWeight);
     this.walkLimit = Math.min(this.tableSize, 2 * this.targets.length + 8);
-  }
-
-  pick(request: PickRequest): T | undefined {
-    return this.choose(request, NO_EXCLUSIONS);
-  }
-
-  pickExcluding(request: PickRequest, excluded: readonly T[]): T | undefined {
-    return this.choose(request, excluded);
+    this.leftOut = Int32Array.from(this.indexOfSlot.keys()).filter((slot) => this.indexOfSlot[slot] === -1);
   }
 
   /** The target `key` maps to when every target can take it (for tests and diagnostics). */
@@ -89,7 +86,7 @@ export class ConsistentHashPicker<T extends BalancedTarget> implements Picker<T>
     return this.targets[this.table[hashString(key, KEY_SEED) % this.tableSize] as number];
   }
 
-  private choose(request: PickRequest, excluded: readonly T[]): T | undefined {
+  pickExcluding(request: PickRequest, excluded: readonly T[]): T | undefined {
     const targets = this.targets;
     const n = targets.length;
     if (n === 0) return undefined;
@@ -103,30 +100,30 @@ export class ConsistentHashPicker<T extends BalancedTarget> implements Picker<T>
     let i = 0;
     for (let k = 0; k < this.walkLimit; k++) {
       i = table[slot] as number;
-      const target = targets[i] as T;
-      if (canTake(target, excluded) && this.isUnderBound(target, i, load)) return target;
+      if (this.canTake(i, excluded) && this.isUnderBound(i, load)) return targets[i];
       if (++slot === size) slot = 0;
     }
     let spare: T | undefined;
     for (let k = 0; k < n; k++) {
-      const target = targets[i] as T;
-      if (canTake(target, excluded)) {
-        if (this.isUnderBound(target, i, load)) return target;
-        spare ??= target;
+      if (this.canTake(i, excluded)) {
+        if (this.isUnderBound(i, load)) return targets[i];
+        spare ??= targets[i];
       }
       if (++i === n) i = 0;
     }
     return spare;
   }
 
-  private isUnderBound(target: T, index: number, load: number): boolean {
-    return load === 0 || target.inflight < Math.ceil(load * (this.fairShare[index] as number));
+  private isUnderBound(index: number, load: number): boolean {
+    return load === 0 || this.inflightAt(index) < Math.ceil(load * (this.fairShare[index] as number));
   }
 
+  /** Requests in flight to this picker's targets: the table's sum less the targets left out. */
   private totalInflight(): number {
-    const targets = this.targets;
-    let total = 0;
-    for (let i = 0; i < targets.length; i++) total += (targets[i] as T).inflight;
+    const counts = this.counts;
+    const leftOut = this.leftOut;
+    let total = this.inflightTable.total;
+    for (let k = 0; k < leftOut.length; k++) total -= counts[leftOut[k] as number] as number;
     return total;
   }
 }

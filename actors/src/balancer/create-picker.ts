@@ -22,7 +22,7 @@ export interface CreatePickerOptions {
  * The picker for `config.balance` over `targets`: the targets that may take traffic now, in
  * config order, with effective weights. Targets with weight 0 are never picked. Build once per
  * change (config, health, slow-start step); the picker keeps per-picker state (round-robin
- * position, PRNG) and reads `inflight` live from the target objects.
+ * position, PRNG) and reads in-flight counts live from the targets' shared InflightTable.
  *
  * @example
  * const picker = createPicker(upstream, available, { seed: 1 });

@@ -1,6 +1,6 @@
 // least-request: power of N choices (Envoy `LEAST_REQUEST`), weighted sampling by alias table.
-import type { BalancedTarget, Picker, PickRequest } from './picker.js';
-import { canTake, NO_EXCLUSIONS, usableTargets } from './picker-support.js';
+import type { BalancedTarget, PickRequest } from './picker.js';
+import { IndexedPicker } from './picker-support.js';
 import { Prng } from './prng.js';
 import { WeightedSampler } from './weighted-sampler.js';
 
@@ -30,8 +30,7 @@ const WEIGHTED_TRIES = 4;
  * no more targets than choices every target is compared, scanning from a weighted random start
  * so ties still split by weight. PRNG: the picker's own seeded Mulberry32 (see prng.ts).
  */
-export class LeastRequestPicker<T extends BalancedTarget> implements Picker<T> {
-  private readonly targets: T[];
+export class LeastRequestPicker<T extends BalancedTarget> extends IndexedPicker<T> {
   private readonly weights: Float64Array;
   private readonly sampler: WeightedSampler;
   private readonly prng: Prng;
@@ -40,7 +39,7 @@ export class LeastRequestPicker<T extends BalancedTarget> implements Picker<T> {
   private readonly sampled: Int32Array;
 
   constructor(targets: readonly T[], choices = 2, seed?: number) {
-    this.targets = usableTargets(targets);
+    super(targets);
     this.weights = Float64Array.from(this.targets, (t) => t.weight);
     this.sampler = new WeightedSampler(this.weights);
     this.prng = new Prng(seed);
@@ -48,15 +47,7 @@ export class LeastRequestPicker<T extends BalancedTarget> implements Picker<T> {
     this.sampled = new Int32Array(this.choices);
   }
 
-  pick(_request: PickRequest): T | undefined {
-    return this.choose(NO_EXCLUSIONS);
-  }
-
   pickExcluding(_request: PickRequest, excluded: readonly T[]): T | undefined {
-    return this.choose(excluded);
-  }
-
-  private choose(excluded: readonly T[]): T | undefined {
     const targets = this.targets;
     const n = targets.length;
     if (n === 0) return undefined;
@@ -71,7 +62,7 @@ export class LeastRequestPicker<T extends BalancedTarget> implements Picker<T> {
       const i = this.drawEligible(excluded, found);
       if (i < 0) break;
       sampled[found++] = i;
-      const inflight = (targets[i] as T).inflight;
+      const inflight = this.inflightAt(i);
       const weight = weights[i] as number;
       if (best < 0 || inflight * bestWeight < bestInflight * weight) {
         best = i;
@@ -84,15 +75,14 @@ export class LeastRequestPicker<T extends BalancedTarget> implements Picker<T> {
 
   /** An index not yet sampled that can take the request, or -1 when there is none. */
   private drawEligible(excluded: readonly T[], found: number): number {
-    const targets = this.targets;
     for (let tries = 0; tries < WEIGHTED_TRIES; tries++) {
       const i = this.sampler.sample(this.prng);
-      if (!this.isSampled(i, found) && canTake(targets[i] as T, excluded)) return i;
+      if (!this.isSampled(i, found) && this.canTake(i, excluded)) return i;
     }
-    const n = targets.length;
+    const n = this.targets.length;
     let i = this.prng.below(n);
     for (let k = 0; k < n; k++) {
-      if (!this.isSampled(i, found) && canTake(targets[i] as T, excluded)) return i;
+      if (!this.isSampled(i, found) && this.canTake(i, excluded)) return i;
       if (++i === n) i = 0;
     }
     return -1;
@@ -114,12 +104,12 @@ export class LeastRequestPicker<T extends BalancedTarget> implements Picker<T> {
     let bestWeight = 1;
     let i = this.sampler.sample(this.prng);
     for (let k = 0; k < n; k++) {
-      const target = targets[i] as T;
-      if (canTake(target, excluded)) {
+      if (this.canTake(i, excluded)) {
+        const inflight = this.inflightAt(i);
         const weight = weights[i] as number;
-        if (best < 0 || target.inflight * bestWeight < bestInflight * weight) {
+        if (best < 0 || inflight * bestWeight < bestInflight * weight) {
           best = i;
-          bestInflight = target.inflight;
+          bestInflight = inflight;
           bestWeight = weight;
         }
       }

@@ -1,9 +1,12 @@
 // The one small interface every balancing algorithm implements, and what it may read of a request.
+import type { InflightTable } from './inflight-table.js';
 
 /**
  * A target as a balancing algorithm sees it. The balancer actor builds pickers over the targets
  * that may take traffic now (healthy, not ejected, not draining — or all of them in panic mode),
  * with `weight` already scaled by slow start; the data plane keeps `inflight` current.
+ * `inflight` is slot `slot` of the upstream's InflightTable (CountedTarget implements both), so
+ * pickers can scan the table instead of the objects; all targets of one picker share one table.
  */
 export interface BalancedTarget {
   /** `host:port`, unique within an upstream; what hashing and cookies identify a target by. */
@@ -12,6 +15,9 @@ export interface BalancedTarget {
   readonly weight: number;
   /** Requests in flight to this target right now; maintained by the data plane. */
   readonly inflight: number;
+  /** The upstream's in-flight counts; `inflight` is `inflightTable.counts[slot]`. */
+  readonly inflightTable: InflightTable;
+  readonly slot: number;
   /** Concurrent requests allowed (Infinity when unlimited). */
   readonly maxConnections: number;
 }

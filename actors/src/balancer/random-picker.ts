@@ -1,6 +1,6 @@
 // random: weighted random choice in O(1) (alias method), with the picker's own seeded PRNG.
-import type { BalancedTarget, Picker, PickRequest } from './picker.js';
-import { canTake, NO_EXCLUSIONS, usableTargets } from './picker-support.js';
+import type { BalancedTarget, PickRequest } from './picker.js';
+import { IndexedPicker } from './picker-support.js';
 import { Prng } from './prng.js';
 import { WeightedSampler } from './weighted-sampler.js';
 
@@ -19,39 +19,27 @@ const DRAWS = 4;
  * that can take the request: the full target's share goes to its neighbours, and a pick is O(n)
  * at worst, returning undefined only when no target can take the request.
  */
-export class RandomPicker<T extends BalancedTarget> implements Picker<T> {
-  private readonly targets: T[];
+export class RandomPicker<T extends BalancedTarget> extends IndexedPicker<T> {
   private readonly sampler: WeightedSampler;
   private readonly prng: Prng;
 
   constructor(targets: readonly T[], seed?: number) {
-    this.targets = usableTargets(targets);
+    super(targets);
     this.sampler = new WeightedSampler(this.targets.map((t) => t.weight));
     this.prng = new Prng(seed);
   }
 
-  pick(_request: PickRequest): T | undefined {
-    return this.choose(NO_EXCLUSIONS);
-  }
-
   pickExcluding(_request: PickRequest, excluded: readonly T[]): T | undefined {
-    return this.choose(excluded);
-  }
-
-  private choose(excluded: readonly T[]): T | undefined {
-    const targets = this.targets;
-    const n = targets.length;
+    const n = this.targets.length;
     if (n === 0) return undefined;
     let i = 0;
     for (let draw = 0; draw < DRAWS; draw++) {
       i = this.sampler.sample(this.prng);
-      const target = targets[i] as T;
-      if (canTake(target, excluded)) return target;
+      if (this.canTake(i, excluded)) return this.targets[i];
     }
     for (let k = 0; k < n; k++) {
       if (++i === n) i = 0;
-      const target = targets[i] as T;
-      if (canTake(target, excluded)) return target;
+      if (this.canTake(i, excluded)) return this.targets[i];
     }
     return undefined;
   }

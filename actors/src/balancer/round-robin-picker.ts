@@ -1,6 +1,6 @@
 // round-robin: smooth weighted round robin (nginx, Apache `byrequests`) over a schedule built once.
-import type { BalancedTarget, Picker, PickRequest } from './picker.js';
-import { canTake, NO_EXCLUSIONS, usableTargets } from './picker-support.js';
+import type { BalancedTarget, PickRequest } from './picker.js';
+import { IndexedPicker } from './picker-support.js';
 import { SmoothWeightedRoundRobin } from './smooth-weighted-round-robin.js';
 
 /**
@@ -29,8 +29,7 @@ const MAX_SCHEDULE = 8192;
  * const picker = new RoundRobinPicker([a, b, c]); // weights 5, 1, 1
  * picker.pick(request); // a, then a b a c a a, and again
  */
-export class RoundRobinPicker<T extends BalancedTarget> implements Picker<T> {
-  private readonly targets: T[];
+export class RoundRobinPicker<T extends BalancedTarget> extends IndexedPicker<T> {
   private readonly weights: Float64Array;
   /** Target indices in SWRR order, one cycle. */
   private readonly schedule: Uint32Array;
@@ -39,39 +38,31 @@ export class RoundRobinPicker<T extends BalancedTarget> implements Picker<T> {
   private readonly scores: Float64Array;
 
   constructor(targets: readonly T[]) {
-    this.targets = usableTargets(targets);
+    super(targets);
     this.weights = Float64Array.from(this.targets, (t) => t.weight);
     this.schedule = buildSchedule(this.targets.map((t) => t.weight));
     this.scores = new Float64Array(this.targets.length);
   }
 
-  pick(_request: PickRequest): T | undefined {
-    return this.next(NO_EXCLUSIONS);
-  }
-
   pickExcluding(_request: PickRequest, excluded: readonly T[]): T | undefined {
-    return this.next(excluded);
-  }
-
-  private next(excluded: readonly T[]): T | undefined {
     const schedule = this.schedule;
     if (schedule.length === 0) return undefined;
     const cursor = this.cursor;
     this.cursor = cursor + 1 === schedule.length ? 0 : cursor + 1;
-    const target = this.targets[schedule[cursor] as number] as T;
-    return canTake(target, excluded) ? target : this.nextAmongAvailable(excluded);
+    const i = schedule[cursor] as number;
+    return this.canTake(i, excluded) ? this.targets[i] : this.nextAmongAvailable(excluded);
   }
 
   /** Live SWRR over the targets that can take this request (nginx's loop). */
   private nextAmongAvailable(excluded: readonly T[]): T | undefined {
-    const targets = this.targets;
     const weights = this.weights;
     const scores = this.scores;
+    const n = this.targets.length;
     let best = -1;
     let bestScore = -Infinity;
     let total = 0;
-    for (let i = 0; i < targets.length; i++) {
-      if (!canTake(targets[i] as T, excluded)) continue;
+    for (let i = 0; i < n; i++) {
+      if (!this.canTake(i, excluded)) continue;
       const weight = weights[i] as number;
       const score = (scores[i] as number) + weight;
       scores[i] = score;
@@ -83,7 +74,7 @@ export class RoundRobinPicker<T extends BalancedTarget> implements Picker<T> {
     }
     if (best < 0) return undefined;
     scores[best] = (scores[best] as number) - total;
-    return targets[best];
+    return this.targets[best];
   }
 }
 

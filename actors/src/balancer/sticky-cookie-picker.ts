@@ -1,7 +1,7 @@
 // sticky-cookie: pin each client to a target with a cookie; round robin for clients not yet pinned.
 import { hashString } from './hash.js';
-import type { BalancedTarget, Picker, PickRequest } from './picker.js';
-import { canTake, NO_EXCLUSIONS, usableTargets } from './picker-support.js';
+import type { BalancedTarget, PickRequest } from './picker.js';
+import { IndexedPicker } from './picker-support.js';
 import { RoundRobinPicker } from './round-robin-picker.js';
 
 const ID_SEED_HIGH = 0x2545f491;
@@ -43,8 +43,7 @@ export function stickyCookieId(address: string): string {
  * Per pick: one `cookie()` read and one Map lookup; the Set-Cookie strings are built at
  * construction, so neither method allocates.
  */
-export class StickyCookiePicker<T extends BalancedTarget> implements Picker<T> {
-  private readonly targets: T[];
+export class StickyCookiePicker<T extends BalancedTarget> extends IndexedPicker<T> {
   private readonly cookieName: string;
   private readonly indexById: Map<string, number>;
   private readonly indexByTarget: Map<T, number>;
@@ -53,7 +52,7 @@ export class StickyCookiePicker<T extends BalancedTarget> implements Picker<T> {
   private readonly fallback: RoundRobinPicker<T>;
 
   constructor(targets: readonly T[], options: StickyCookieOptions) {
-    this.targets = usableTargets(targets);
+    super(targets);
     this.cookieName = options.name;
     this.ids = this.targets.map((t) => stickyCookieId(t.address));
     // A 64-bit id collision inside one upstream is astronomically unlikely; if it happens, the
@@ -66,14 +65,6 @@ export class StickyCookiePicker<T extends BalancedTarget> implements Picker<T> {
     this.fallback = new RoundRobinPicker(this.targets);
   }
 
-  pick(request: PickRequest): T | undefined {
-    return this.choose(request, NO_EXCLUSIONS);
-  }
-
-  pickExcluding(request: PickRequest, excluded: readonly T[]): T | undefined {
-    return this.choose(request, excluded);
-  }
-
   stickyCookie(request: PickRequest, target: T): string | undefined {
     const index = this.indexByTarget.get(target);
     if (index === undefined) return undefined;
@@ -83,14 +74,11 @@ export class StickyCookiePicker<T extends BalancedTarget> implements Picker<T> {
     return this.setCookies[index];
   }
 
-  private choose(request: PickRequest, excluded: readonly T[]): T | undefined {
+  pickExcluding(request: PickRequest, excluded: readonly T[]): T | undefined {
     const value = request.cookie(this.cookieName);
     if (value !== undefined) {
       const index = this.indexById.get(value);
-      if (index !== undefined) {
-        const target = this.targets[index] as T;
-        if (canTake(target, excluded)) return target;
-      }
+      if (index !== undefined && this.canTake(index, excluded)) return this.targets[index];
     }
     return this.fallback.pickExcluding(request, excluded);
   }

@@ -3,9 +3,11 @@ import type { Config, UpstreamConfig } from '@switchyard/config';
 import type { HealthViews, UpstreamHealthView } from '../health/index.js';
 import type { PoolRegistry } from '../proxy/pool-registry.js';
 import { tlsOptions } from '../proxy/pool-registry.js';
-import type { TargetRuntime, UpstreamRuntime } from '../proxy/proxy-snapshot.js';
+import type { UpstreamRuntime } from '../proxy/proxy-snapshot.js';
 import type { PoolEndpoint } from '../proxy/target-pool.js';
+import { TargetRuntime } from '../proxy/target-runtime.js';
 import { createPicker } from './create-picker.js';
+import { InflightTable } from './inflight-table.js';
 import { RetryBudget } from './retry-budget.js';
 
 export interface BuiltUpstreams {
@@ -54,6 +56,7 @@ export function applyHealthView(runtime: UpstreamRuntime, config: Readonly<Upstr
 
 function buildUpstream(config: Readonly<UpstreamConfig>, registry: PoolRegistry, poolKeys: Set<string>): UpstreamRuntime {
   const scheme = config.tls === undefined ? 'http' : 'https';
+  const inflight = new InflightTable(config.targets.length);
   const targets: TargetRuntime[] = config.targets.map((target, index) => {
     const { host, port } = target.address;
     const hostForUrl = host.includes(':') ? `[${host}]` : host;
@@ -70,17 +73,14 @@ function buildUpstream(config: Readonly<UpstreamConfig>, registry: PoolRegistry,
       connectTimeoutMs: config.timeouts.connect,
     });
     const isDefaultPort = port === (scheme === 'https' ? 443 : 80);
-    return {
+    return new TargetRuntime(inflight, index, {
       upstream: config.name,
       address,
       hostHeader: isDefaultPort ? hostForUrl : address,
       pool,
-      index,
       configuredWeight: target.weight,
-      weight: target.weight,
-      inflight: 0,
       maxConnections,
-    };
+    });
   });
   const origins = targets.map((t) => `${scheme}://${t.hostHeader}`);
   return {

@@ -1,31 +1,15 @@
 // What one config version means to the data plane: routes, upstreams with their pickers, and limits.
 import type { Config } from '@switchyard/config';
-import type { BalancedTarget, Picker } from '../balancer/picker.js';
+import type { Picker } from '../balancer/picker.js';
 import type { RetryBudget } from '../balancer/retry-budget.js';
 import type { OutlierDetector } from '../health/outlier-detector.js';
 import type { HeadLimits } from '../http/index.js';
 import type { RouteTable } from '../router/index.js';
 import type { ScriptRoute } from '../scripts/script-route.js';
 import type { TargetPool } from './target-pool.js';
+import type { TargetRuntime } from './target-runtime.js';
 
-/**
- * One target as connection code and pickers see it. `weight` (effective: configured × slow start)
- * is set by the balancer actor before it builds a picker; `inflight` is kept by the data plane.
- */
-export interface TargetRuntime extends BalancedTarget {
-  readonly upstream: string;
-  /** `host:port`, as in the config and the access log. */
-  readonly address: string;
-  /** The Host value sent when the route does not preserve the client's. */
-  readonly hostHeader: string;
-  readonly pool: TargetPool;
-  /** Position in the upstream's configured targets (what health views and detectors index by). */
-  readonly index: number;
-  readonly configuredWeight: number;
-  weight: number;
-  inflight: number;
-  readonly maxConnections: number;
-}
+export type { TargetRuntime } from './target-runtime.js';
 
 export interface UpstreamTimeouts {
   readonly connectMs: number;

@@ -1,7 +1,8 @@
 // first: fills targets in config order up to their maxConnections.
 import assert from 'node:assert/strict';
 import { FirstPicker } from '../../src/balancer/first-picker.js';
-import { ANY_REQUEST, nameOf, targets, type TestTarget } from './picker-fixtures.js';
+import { Prng } from '../../src/balancer/prng.js';
+import { ANY_REQUEST, nameOf, numberedTargets, targets, type TestTarget } from './picker-fixtures.js';
 
 /** Picks `count` requests that never complete: each pick adds one in flight. */
 function fill(picker: FirstPicker<TestTarget>, count: number): string {
@@ -40,4 +41,22 @@ describe('first picker', () => {
     assert.equal(nameOf(picker.pickExcluding(ANY_REQUEST, [all[0] as TestTarget])), 'b');
     assert.equal(nameOf(picker.pickExcluding(ANY_REQUEST, [all[0] as TestTarget, all[1] as TestTarget])), 'c');
   });
+
+  for (const writesBetween of [2, 300]) {
+    it(`finds the first target with room as an in-order scan does while counts change (${writesBetween} writes between picks)`, () => {
+      const all = numberedTargets(50);
+      all.forEach((t, i) => (t.maxConnections = 1 + (i % 3)));
+      const picker = new FirstPicker(all);
+      const prng = new Prng(4);
+      for (let step = 0; step < 2000; step++) {
+        const writes = prng.below(writesBetween + 1);
+        for (let w = 0; w < writes; w++) {
+          const t = all[prng.below(all.length)] as TestTarget;
+          t.inflight = Math.max(0, t.inflight + (prng.below(3) === 0 ? -1 : 1));
+        }
+        const expected = all.find((t) => t.inflight < t.maxConnections);
+        assert.equal(nameOf(picker.pick(ANY_REQUEST)), nameOf(expected), `step ${step}`);
+      }
+    });
+  }
 });

@@ -1,7 +1,8 @@
 // least-connections: lowest (inflight + 1) / weight, ties taken in turn.
 import assert from 'node:assert/strict';
+import { Prng } from '../../src/balancer/prng.js';
 import { LeastConnectionsPicker } from '../../src/balancer/least-connections-picker.js';
-import { ANY_REQUEST, nameOf, sequence, targets, type TestTarget } from './picker-fixtures.js';
+import { ANY_REQUEST, nameOf, numberedTargets, sequence, targets, type TestTarget } from './picker-fixtures.js';
 
 function withInflight(weights: number[], inflight: number[], caps: number[] = []): TestTarget[] {
   const all = targets(['a', 'b', 'c'].slice(0, weights.length), weights, caps);
@@ -63,6 +64,34 @@ describe('least-connections picker', () => {
     const [a, b, c] = all.map((t) => t.inflight) as [number, number, number];
     assert.ok(Math.abs(a - 500) <= 5 && Math.abs(b - 100) <= 1 && Math.abs(c - 100) <= 1, `inflight ${a}, ${b}, ${c}`);
   });
+
+  // The tree path (plain picks) and the scan path (retries) must choose alike: drive two pickers
+  // over the same targets through the same changes, one picking plainly and one "excluding" a
+  // target of another upstream (which forces the scan and excludes nothing here).
+  const drives: { name: string; weights: (i: number) => number; caps: (i: number) => number; writesBetween: number }[] = [
+    { name: 'equal weights', weights: () => 1, caps: () => Infinity, writesBetween: 3 },
+    { name: 'mixed and slow-start weights, some caps', weights: (i) => [1, 2, 5, 0.25][i % 4] as number, caps: (i) => (i % 3 === 0 ? 4 : Infinity), writesBetween: 3 },
+    { name: 'more writes between picks than the journal holds', weights: (i) => 1 + (i % 3), caps: () => Infinity, writesBetween: 300 },
+  ];
+  for (const { name, weights, caps, writesBetween } of drives) {
+    it(`chooses as a full scan does while counts change (${name})`, () => {
+      const all = numberedTargets(40, weights);
+      all.forEach((t, i) => (t.maxConnections = caps(i)));
+      const [treePicker, scanPicker] = [new LeastConnectionsPicker(all), new LeastConnectionsPicker(all)];
+      const outsider = targets(['elsewhere'])[0] as TestTarget;
+      const prng = new Prng(11);
+      for (let step = 0; step < 3000; step++) {
+        const writes = prng.below(writesBetween + 1);
+        for (let w = 0; w < writes; w++) {
+          const t = all[prng.below(all.length)] as TestTarget;
+          t.inflight = Math.max(0, t.inflight + (prng.below(2) === 0 ? 1 : -1));
+        }
+        const chosen = treePicker.pick(ANY_REQUEST);
+        assert.equal(nameOf(chosen), nameOf(scanPicker.pickExcluding(ANY_REQUEST, [outsider])), `step ${step}`);
+        if (chosen !== undefined) (chosen as TestTarget).inflight++;
+      }
+    });
+  }
 
   it('never returns an excluded target even when it is the least loaded', () => {
     const all = withInflight([1, 1, 1], [0, 3, 2]);

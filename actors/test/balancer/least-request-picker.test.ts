@@ -1,23 +1,38 @@
 // least-request: N distinct weighted samples, the least loaded per unit of weight wins.
 import assert from 'node:assert/strict';
+import { CountedTarget, InflightTable } from '../../src/balancer/inflight-table.js';
 import type { BalancedTarget } from '../../src/balancer/picker.js';
 import { LeastRequestPicker } from '../../src/balancer/least-request-picker.js';
 import { Prng } from '../../src/balancer/prng.js';
 import { ANY_REQUEST, nameOf, numberedTargets, sequence, targets, weightShares, worstShareError, type TestTarget } from './picker-fixtures.js';
 
-/** A target that records which targets a pick looked at (read `inflight` of). */
-class SpiedTarget implements BalancedTarget {
+/**
+ * An InflightTable holding `loads` whose counts record which slots a pick read: pickers read
+ * the table, not the target objects, so that is where a pick's comparisons show.
+ */
+function spiedTable(loads: readonly number[], seen: Set<number>): InflightTable {
+  const table = new InflightTable(loads.length);
+  table.counts.set(loads);
+  const counts = new Proxy(table.counts, {
+    get(array, key) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) seen.add(Number(key));
+      return Reflect.get(array, key) as unknown;
+    },
+  });
+  Object.defineProperty(table, 'counts', { value: counts });
+  return table;
+}
+
+class SpiedTarget extends CountedTarget implements BalancedTarget {
   readonly maxConnections = Infinity;
   constructor(
+    table: InflightTable,
+    slot: number,
     readonly address: string,
     readonly weight: number,
     private readonly load: number,
-    private readonly seen: Set<SpiedTarget>,
-  ) {}
-
-  get inflight(): number {
-    this.seen.add(this);
-    return this.load;
+  ) {
+    super(table, slot);
   }
 
   /** Load per unit of weight, read without being recorded. */
@@ -36,16 +51,18 @@ describe('least-request picker', () => {
   ];
   for (const { name, count, choices, weightOf } of samplings) {
     it(`compares exactly ${choices} distinct targets and takes the least loaded of them: ${name}`, () => {
-      const seen = new Set<SpiedTarget>();
+      const seen = new Set<number>();
       const prng = new Prng(5);
-      const all = Array.from({ length: count }, (_, i) => new SpiedTarget(`t${i}:80`, weightOf(i), prng.below(20), seen));
+      const loads = Array.from({ length: count }, () => prng.below(20));
+      const table = spiedTable(loads, seen);
+      const all = loads.map((load, i) => new SpiedTarget(table, i, `t${i}:80`, weightOf(i), load));
       const picker = new LeastRequestPicker(all, choices, 9);
       for (let k = 0; k < 500; k++) {
         seen.clear();
         const target = picker.pick(ANY_REQUEST) as SpiedTarget;
         assert.equal(seen.size, choices, `pick ${k} compared ${seen.size} targets`);
-        const least = Math.min(...[...seen].map((t) => t.ratio));
-        assert.ok(seen.has(target) && target.ratio === least, `pick ${k} took ${target.address} (${target.ratio}), least was ${least}`);
+        const least = Math.min(...[...seen].map((slot) => (all[slot] as SpiedTarget).ratio));
+        assert.ok(seen.has(target.slot) && target.ratio === least, `pick ${k} took ${target.address} (${target.ratio}), least was ${least}`);
       }
     });
   }

@@ -1,23 +1,28 @@
 // Targets, load simulation and share counting shared by the picker tests.
+import { CountedTarget, InflightTable } from '../../src/balancer/inflight-table.js';
 import type { BalancedTarget, Picker, PickRequest } from '../../src/balancer/picker.js';
 import { StaticPickRequest } from './static-pick-request.js';
 
-/** A target whose `inflight` the test drives, as the data plane would. */
-export interface TestTarget extends BalancedTarget {
-  readonly address: string;
-  weight: number;
-  inflight: number;
-  maxConnections: number;
+/** A target whose `inflight` the test drives, as the data plane would (through the shared table). */
+export class TestTarget extends CountedTarget implements BalancedTarget {
+  constructor(
+    table: InflightTable,
+    slot: number,
+    readonly address: string,
+    public weight: number,
+    public maxConnections: number,
+  ) {
+    super(table, slot);
+  }
 }
 
-/** Targets named by `names` (address `name:80`), with `weights` (default 1 each) and optional caps. */
+/**
+ * Targets of one upstream named by `names` (address `name:80`), with `weights` (default 1 each) and
+ * optional caps, sharing one InflightTable. Set caps before building a picker: it copies them.
+ */
 export function targets(names: readonly string[], weights: readonly number[] = [], maxConnections: readonly number[] = []): TestTarget[] {
-  return names.map((name, i) => ({
-    address: `${name}:80`,
-    weight: weights[i] ?? 1,
-    inflight: 0,
-    maxConnections: maxConnections[i] ?? Infinity,
-  }));
+  const table = new InflightTable(names.length);
+  return names.map((name, i) => new TestTarget(table, i, `${name}:80`, weights[i] ?? 1, maxConnections[i] ?? Infinity));
 }
 
 /** `count` targets t0..t(count-1) with `weightOf(i)`. */

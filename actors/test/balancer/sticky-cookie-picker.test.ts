@@ -61,8 +61,9 @@ describe('sticky-cookie picker', () => {
     it(`serves a client elsewhere but keeps its pin when its target is ${name}`, () => {
       const all = targets(['a', 'b', 'c']);
       const pinned = all[0] as TestTarget;
-      const picker = new StickyCookiePicker(all, { name: NAME });
+      // Caps are part of the picker (copied when it is built), so the target is made busy first.
       const excluded = makeBusy(pinned);
+      const picker = new StickyCookiePicker(all, { name: NAME });
       const target = picker.pickExcluding(pinnedTo(pinned), excluded) as TestTarget;
       assert.ok(target !== undefined && target !== pinned);
       assert.equal(picker.stickyCookie(pinnedTo(pinned), target), undefined);

@@ -1,7 +1,7 @@
 // Starts throw-away nginx instances (origin, HTTP proxy, and later stream proxies) from templates.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { freePort, freePorts } from './free-port.js';
 import { makeTempDir } from './temp-dirs.js';
 import { spawnTracked, waitForPort, type ManagedProcess } from './processes.js';
 import type { RunningTarget, TargetPlacement } from './target.js';
@@ -85,12 +85,17 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxInsta
   return { port: options.port, pid: proc.pid, dir, process: proc, stop: () => proc.stop() };
 }
 
-/** The origin every HTTP bench proxies to: {@link SMALL_BODY} at `/`, {@link LARGE_BODY_BYTES} at `/64k`. */
-export async function startNginxOrigin(placement: TargetPlacement = {}, extraPorts: readonly number[] = []): Promise<NginxInstance> {
-  const port = await freePort();
+/**
+ * The origin every HTTP bench proxies to: {@link SMALL_BODY} at `/`, {@link LARGE_BODY_BYTES} at `/64k`,
+ * on `port` and on `extraPortCount` more ports. All ports are chosen in one freePorts call: ports
+ * chosen one at a time can repeat (each probe socket is closed before the next is opened), which
+ * made nginx refuse a duplicate listen.
+ */
+export async function startNginxOrigin(placement: TargetPlacement = {}, extraPortCount = 0): Promise<NginxInstance & { extraPorts: readonly number[] }> {
+  const [port = 0, ...extraPorts] = await freePorts(1 + extraPortCount);
   // Extra listening ports let one origin stand for many targets (the 50-target health bench).
   const extraListens = extraPorts.map((p) => `listen 127.0.0.1:${p} backlog=4096;`).join('\n        ');
-  return startNginx({
+  const origin = await startNginx({
     ...placement,
     name: 'origin',
     port,
@@ -113,6 +118,7 @@ export async function startNginxOrigin(placement: TargetPlacement = {}, extraPor
 }`;
     },
   });
+  return Object.assign(origin, { extraPorts });
 }
 
 /**

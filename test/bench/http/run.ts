@@ -7,7 +7,6 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHaproxyHttpProxy } from './haproxy.js';
 import { startNodeHttpProxy, startNodePipe } from './node-script-target.js';
-import { freePort } from './free-port.js';
 import { LARGE_BODY_BYTES, SMALL_BODY, startNginxHttpProxy, startNginxOrigin, type NginxInstance } from './nginx.js';
 import { benchSourceDir, repoRoot } from './paths.js';
 import { get, runChecks, type Check } from './probe.js';
@@ -170,9 +169,7 @@ async function main(): Promise<number> {
   printHeader(settings, host);
 
   const wantsMany = settings.targets.some((t) => t === TargetName.switchyard50 || t === TargetName.switchyard50Health);
-  const extraPorts: number[] = [];
-  if (wantsMany) for (let i = 1; i < MANY_TARGETS; i++) extraPorts.push(await freePort());
-  const origin = Object.assign(await startNginxOrigin({ cpu: ORIGIN_CPU }, extraPorts), { extraPorts });
+  const origin = await startNginxOrigin({ cpu: ORIGIN_CPU }, wantsMany ? MANY_TARGETS - 1 : 0);
   const originProblems = await runChecks(origin.port, CHECKS.slice(0, 2));
   if (originProblems.length > 0) throw new Error(`origin is not serving as expected:\n  ${originProblems.join('\n  ')}`);
   console.log(`origin: nginx on 127.0.0.1:${origin.port} (pid ${origin.pid})\n`);
