@@ -1,11 +1,6 @@
 // Starts Switchyard in front of the bench origin, in its own process pinned to the proxy core.
-import { join } from 'node:path';
-import { freePort } from './free-port.js';
-import { repoRoot } from './paths.js';
-import { spawnTracked, waitForPort } from './processes.js';
+import { startNodeScriptTarget } from './node-script-target.js';
 import type { RunningTarget, TargetPlacement } from './target.js';
-
-const SERVER_ENTRY = join(repoRoot(), 'test', 'dist', 'bench', 'http', 'switchyard-server.js');
 
 /**
  * Starts Switchyard as an HTTP reverse proxy to 127.0.0.1:`originPort` with pooled keep-alive
@@ -22,16 +17,8 @@ export interface SwitchyardMode {
   withHealthChecks?: boolean;
 }
 
-export async function startSwitchyard(originPort: number, placement: TargetPlacement = {}, mode: SwitchyardMode = {}): Promise<RunningTarget> {
-  const port = await freePort();
+export function startSwitchyard(originPort: number, placement: TargetPlacement = {}, mode: SwitchyardMode = {}): Promise<RunningTarget> {
   const ports = [originPort, ...(mode.targetPorts ?? [])].join(',');
-  const args = [SERVER_ENTRY, String(port), ports, ...(mode.withEvents === true ? ['--events'] : []), ...(mode.withHealthChecks === true ? ['--health'] : [])];
-  const proc = spawnTracked('switchyard', process.execPath, args, { ...placement, keepStdinOpen: true });
-  try {
-    await waitForPort(port, proc);
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
-  return { port, pid: proc.pid, stop: () => proc.stop() };
+  const flags = [...(mode.withEvents === true ? ['--events'] : []), ...(mode.withHealthChecks === true ? ['--health'] : [])];
+  return startNodeScriptTarget('switchyard', 'switchyard-server.js', (port) => [String(port), ports, ...flags], placement);
 }
