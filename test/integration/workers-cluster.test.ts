@@ -21,19 +21,18 @@ import {
   type ProbedOrigin,
 } from '../helpers/cluster-harness.js';
 import { NatsServer, NatsTap } from '../helpers/nats-server.js';
-import { getOnFreshConnections, isAlive, startWorkersProcess, type WorkerRow, type WorkersProcess } from '../helpers/workers-harness.js';
+import { getOnFreshConnections, isAlive, startWorkersProcess, stopEventsTail, type EventLine, type WorkerRow, type WorkersProcess } from '../helpers/workers-harness.js';
 
 const INTERVAL_MS = 1000;
 const UNHEALTHY_THRESHOLD = 2;
 
 type MemberRow = { node: string; workers?: number };
-type EventFrame = { type: string; node: string; worker?: number };
 
 /** An /events WebSocket client that keeps every event it receives; closed by `closers`. */
-async function openStream(adminUrl: string, query: string, closers: Closers): Promise<EventFrame[]> {
-  const events: EventFrame[] = [];
+async function openStream(adminUrl: string, query: string, closers: Closers): Promise<EventLine[]> {
+  const events: EventLine[] = [];
   const ws = new WebSocket(`${adminUrl.replace('http', 'ws')}/events?${query}`);
-  ws.on('message', (data: Buffer, isBinary: boolean) => events.push(...(decodeEventFrame(data, isBinary) as EventFrame[])));
+  ws.on('message', (data: Buffer, isBinary: boolean) => events.push(...(decodeEventFrame(data, isBinary) as EventLine[])));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -199,10 +198,7 @@ describe('a node with worker processes in a cluster over nats-server (integratio
       await getOnFreshConnections(b.url, 2, 1);
       return wanted.every((n) => events.stdout.includes(`"node":"${n}"`));
     }, 10_000, 'events of both workers and of the other node', 200);
-    events.signal('SIGINT');
-    assert.equal((await events.exited).code, 0, events.stderr);
-    const frames = events.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; node: string; worker?: number });
-    for (const f of frames) {
+    for (const f of await stopEventsTail(events)) {
       assert.equal(f.type, 'request.completed');
       if (f.node === names.alone) assert.equal(f.worker, undefined);
       else assert.equal(`${names.withWorkers}-w${String(f.worker)}`, f.node);

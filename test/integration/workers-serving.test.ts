@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startCli } from '../helpers/cli-process.js';
 import { Closers } from '../helpers/closers.js';
 import { configDir, delay, startProbedOrigin, waitUntil, writeConfig, type ProbedOrigin } from '../helpers/cluster-harness.js';
-import { getOnFreshConnections, metricValue, startWorkersProcess, type WorkersProcess } from '../helpers/workers-harness.js';
+import { getOnFreshConnections, metricValue, startWorkersProcess, stopEventsTail, type WorkersProcess } from '../helpers/workers-harness.js';
 
 const INTERVAL_MS = 1000;
 
@@ -45,10 +45,7 @@ describe('worker processes serving one node (integration)', function () {
       await getOnFreshConnections(proxy.url, 16, 4);
       return [1, 2].every((slot) => events.stdout.includes(`"worker":${slot}`));
     }, 10_000, 'request events of both workers', 200);
-    events.signal('SIGINT');
-    assert.equal((await events.exited).code, 0, events.stderr);
-    const frames = events.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; node: string; worker?: number });
-    for (const f of frames) {
+    for (const f of await stopEventsTail(events)) {
       assert.equal(f.type, 'request.completed');
       assert.match(f.node, new RegExp(`-w${String(f.worker)}$`), 'tagged with its worker');
     }
