@@ -1,4 +1,5 @@
 // `switchyard run --workers N` as a child process: start it, read its admin API, and find its worker processes.
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startCli, type CliProcess } from './cli-process.js';
 import type { Closers } from './closers.js';
@@ -12,6 +13,16 @@ export interface WorkerRow {
   restarts: number;
   configVersion: number | null;
   counters: Record<string, { connectionsOpened: number; requests: number }> | null;
+}
+
+/** One event of the event stream, as `switchyard events --json` prints it or a WebSocket frame holds it. */
+export type EventLine = { type: string; node: string; worker?: number };
+
+/** Stops a `switchyard events --json` tail with SIGINT, checks it exits 0, and returns the events it printed. */
+export async function stopEventsTail(events: CliProcess): Promise<EventLine[]> {
+  events.signal('SIGINT');
+  assert.equal((await events.exited).code, 0, events.stderr);
+  return events.stdout.trim().split('\n').map((l) => JSON.parse(l) as EventLine);
 }
 
 export interface WorkersProcess {

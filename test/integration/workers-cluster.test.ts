@@ -1,6 +1,8 @@
 // A node with `--workers 2` and a single-process node in one cluster over a real nats-server: NATS counts nodes, every worker follows the cluster.
 import assert from 'node:assert/strict';
 import { ownerOf, probeKey } from '@switchyard/actors';
+import { decodeEventFrame } from '@switchyard/adapters';
+import WebSocket from 'ws';
 import { startCli } from '../helpers/cli-process.js';
 import { Closers } from '../helpers/closers.js';
 import {
@@ -18,13 +20,34 @@ import {
   type ClusterView,
   type ProbedOrigin,
 } from '../helpers/cluster-harness.js';
-import { NatsServer } from '../helpers/nats-server.js';
-import { getOnFreshConnections, isAlive, startWorkersProcess, type WorkerRow, type WorkersProcess } from '../helpers/workers-harness.js';
+import { NatsServer, NatsTap } from '../helpers/nats-server.js';
+import { getOnFreshConnections, isAlive, startWorkersProcess, stopEventsTail, type EventLine, type WorkerRow, type WorkersProcess } from '../helpers/workers-harness.js';
 
 const INTERVAL_MS = 1000;
 const UNHEALTHY_THRESHOLD = 2;
 
 type MemberRow = { node: string; workers?: number };
+
+/** An /events WebSocket client that keeps every event it receives; closed by `closers`. */
+async function openStream(adminUrl: string, query: string, closers: Closers): Promise<EventLine[]> {
+  const events: EventLine[] = [];
+  const ws = new WebSocket(`${adminUrl.replace('http', 'ws')}/events?${query}`);
+  ws.on('message', (data: Buffer, isBinary: boolean) => events.push(...(decodeEventFrame(data, isBinary) as EventLine[])));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  closers.add(
+    () =>
+      new Promise<void>((resolve) => {
+        if (ws.readyState === WebSocket.CLOSED) return resolve();
+        ws.once('close', () => resolve());
+        ws.close();
+      }),
+  );
+  return events;
+}
+
 type WorkerHealthRow = WorkerRow & { targets: { upstream: string; target: string; state: string; mayTakeTraffic: boolean }[] | null };
 
 /**
@@ -175,14 +198,49 @@ describe('a node with worker processes in a cluster over nats-server (integratio
       await getOnFreshConnections(b.url, 2, 1);
       return wanted.every((n) => events.stdout.includes(`"node":"${n}"`));
     }, 10_000, 'events of both workers and of the other node', 200);
-    events.signal('SIGINT');
-    assert.equal((await events.exited).code, 0, events.stderr);
-    const frames = events.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; node: string; worker?: number });
-    for (const f of frames) {
+    for (const f of await stopEventsTail(events)) {
       assert.equal(f.type, 'request.completed');
       if (f.node === names.alone) assert.equal(f.worker, undefined);
       else assert.equal(`${names.withWorkers}-w${String(f.worker)}`, f.node);
     }
+  });
+
+  it('shows the whole node (its workers) on a scope=node stream, while the other node relays nothing over NATS; scope=cluster shows both', async () => {
+    const tap = await NatsTap.open(nats.url, 'switchyard.itest.>');
+    closers.add(() => tap.close());
+    const isRelayed = (f: { subject: string }): boolean => f.subject === 'switchyard.itest.cluster.events-relayed';
+    const ofWorkers = [`${names.withWorkers}-w1`, `${names.withWorkers}-w2`];
+    const local = await openStream(a.adminUrl, 'type=request.completed&scope=node', closers);
+    // The default for a node is node scope: a second client without `scope` sees the same.
+    const byDefault = await openStream(a.adminUrl, 'type=request.completed', closers);
+    await waitUntil(async () => {
+      await getOnFreshConnections(workersNode.url, 16, 4);
+      await getOnFreshConnections(b.url, 2, 1);
+      return [local, byDefault].every((events) => ofWorkers.every((n) => events.some((e) => e.node === n)));
+    }, 10_000, 'request events of both workers on the node-scope streams', 200);
+    // Longer than a relay's announce period (2 s): had the other node been asked, it would relay by now.
+    await delay(2500);
+    await getOnFreshConnections(b.url, 8, 2);
+    await getOnFreshConnections(workersNode.url, 8, 2);
+    await delay(500);
+    for (const events of [local, byDefault]) {
+      for (const e of events) {
+        assert.equal(e.type, 'request.completed');
+        assert.equal(e.node, `${names.withWorkers}-w${String(e.worker)}`, 'only this node\'s workers');
+      }
+    }
+    assert.deepEqual(tap.frames.filter(isRelayed).map((f) => f.node), [], 'no node relayed events over NATS');
+    const asked = tap.frames.filter((f) => f.subject === 'switchyard.itest.cluster.events-wanted' && ((f.payload as { types?: unknown[] }).types?.length ?? 0) > 0);
+    assert.deepEqual(asked.map((f) => f.node), [], 'no node asked for events over NATS');
+
+    const cluster = await openStream(a.adminUrl, 'type=request.completed&scope=cluster', closers);
+    await waitUntil(async () => {
+      await getOnFreshConnections(workersNode.url, 16, 4);
+      await getOnFreshConnections(b.url, 2, 1);
+      return [...ofWorkers, names.alone].every((n) => cluster.some((e) => e.node === n));
+    }, 10_000, 'events of both workers and of the other node on the cluster stream', 200);
+    assert.ok(tap.frames.some((f) => isRelayed(f) && f.node === names.alone), 'the other node relays over NATS now');
+    assert.ok(local.every((e) => e.node !== names.alone), 'the node-scope stream still has none of the other node\'s events');
   });
 
   it('leaves the other node alone in the membership on SIGTERM, which then probes every target', async () => {

@@ -1,8 +1,9 @@
 // `switchyard run --workers 2`: both workers take connections, counters and metrics are the node's sum, and each target is probed once per node.
 import assert from 'node:assert/strict';
+import { startCli } from '../helpers/cli-process.js';
 import { Closers } from '../helpers/closers.js';
-import { configDir, delay, startProbedOrigin, writeConfig, type ProbedOrigin } from '../helpers/cluster-harness.js';
-import { getOnFreshConnections, metricValue, startWorkersProcess, type WorkersProcess } from '../helpers/workers-harness.js';
+import { configDir, delay, startProbedOrigin, waitUntil, writeConfig, type ProbedOrigin } from '../helpers/cluster-harness.js';
+import { getOnFreshConnections, metricValue, startWorkersProcess, stopEventsTail, type WorkersProcess } from '../helpers/workers-harness.js';
 
 const INTERVAL_MS = 1000;
 
@@ -37,6 +38,18 @@ describe('worker processes serving one node (integration)', function () {
     proxy = await startWorkersProcess(file, 2, closers);
   });
   afterEach(() => closers.closeAll());
+
+  it('shows every worker\'s events, tagged with its worker, on the node\'s default event stream (`switchyard events`)', async () => {
+    const events = startCli(['events', '--type', 'request.completed', '--json', '--admin', proxy.adminUrl], closers);
+    await waitUntil(async () => {
+      await getOnFreshConnections(proxy.url, 16, 4);
+      return [1, 2].every((slot) => events.stdout.includes(`"worker":${slot}`));
+    }, 10_000, 'request events of both workers', 200);
+    for (const f of await stopEventsTail(events)) {
+      assert.equal(f.type, 'request.completed');
+      assert.match(f.node, new RegExp(`-w${String(f.worker)}$`), 'tagged with its worker');
+    }
+  });
 
   it('spreads connections over both workers, and the node counts each one once', async () => {
     const statuses = await getOnFreshConnections(proxy.url, 400, 16);

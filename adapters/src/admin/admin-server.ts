@@ -65,7 +65,7 @@ export interface AdminServerOptions {
   /** Where the config being served came from (the file path); updated from `config.applied`. Default `startup`. */
   configSource?: string;
   /** Event stream limits and options. */
-  eventStream?: Pick<EventStreamOptions, 'limits' | 'maxClients' | 'pingIntervalMs' | 'defaultScope'>;
+  eventStream?: Pick<EventStreamOptions, 'limits' | 'maxClients' | 'pingIntervalMs' | 'ownWorkers'>;
   /** Also export prom-client's process metrics. Default false. */
   processMetrics?: boolean;
   /** Largest `POST /api/config` body. Default 4 MiB. */

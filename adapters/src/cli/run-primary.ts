@@ -157,7 +157,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<ExitCode> {
         config: options.config.admin,
         logger,
         configSource: file,
-        eventStream: { defaultScope: 'cluster' },
+        eventStream: { ownWorkers: relay.workerNodes },
         renderMetrics: () => renderMetrics(supervisor),
         workers: () => workersView(supervisor, nodeName),
         targetHealth: (upstream, target) => {

@@ -111,7 +111,7 @@ export class EventFilter {
    * @example
    * EventFilter.parse(new URLSearchParams('type=request.*,conn.opened&status=5xx&client=10.0.0.0/8'));
    */
-  static parse(query: URLSearchParams, defaultScope: EventScope = 'node'): { ok: true; filter: EventFilter } | { ok: false; problems: FilterProblem[] } {
+  static parse(query: URLSearchParams): { ok: true; filter: EventFilter } | { ok: false; problems: FilterProblem[] } {
     const problems: FilterProblem[] = [];
     for (const key of new Set(query.keys())) {
       if (!KNOWN_PARAMS.has(key)) problems.push({ path: key, message: `unknown parameter "${key}" (allowed: ${[...KNOWN_PARAMS].join(', ')})` });
@@ -171,7 +171,7 @@ export class EventFilter {
     if (scopeText !== null && scopeText !== 'node' && scopeText !== 'cluster') {
       problems.push({ path: 'scope', message: `invalid scope "${scopeText}": use node (this node's events) or cluster (every node's)` });
     }
-    const scope: EventScope = scopeText === 'cluster' ? 'cluster' : scopeText === 'node' ? 'node' : defaultScope;
+    const scope: EventScope = scopeText === 'cluster' ? 'cluster' : 'node';
 
     if (problems.length !== 0) return { ok: false, problems };
     const asSet = (name: string): Set<string> | undefined => {

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as core from '@switchyard/core';
-import { ClusterEventsInterest, ClusterEventsRelayed, silentLogger, type Bus, type Logger, type Message, type MessageType } from '@switchyard/core';
+import { ClusterEventsInterest, ClusterEventsRelayed, NodeEventsInterest, silentLogger, type Bus, type Logger, type Message, type MessageType } from '@switchyard/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventCorrelator, typesFor } from './event-correlator.js';
 import { encodedBytes, encodeFrame, encodeJsonEvent, encodeMsgpackEvent, FrameEncoding, MSGPACK_SUBPROTOCOL } from './event-frame.js';
@@ -32,10 +32,18 @@ export interface EventStreamOptions {
   /** Epoch milliseconds for `ts` (tests). */
   now?: () => number;
   /**
-   * The scope of a client that names none. Default `node`; a primary of worker processes uses
-   * `cluster`, so its stream shows every worker's events (tagged with the worker) by default.
+   * A primary of worker processes: its workers' member names. Their relayed batches are this node's
+   * own events, for node-scope clients too (tagged with the worker), and what the node-scope clients
+   * want is published as `node.events-interest` (told to the workers only, never to other nodes).
    */
-  defaultScope?: 'node' | 'cluster';
+  ownWorkers?: ReadonlySet<string>;
+}
+
+/** What some clients' filters want from relayed batches. */
+interface Interest {
+  types: Set<string>;
+  prefixes: Set<string>;
+  isTracking: boolean;
 }
 
 /** Every message type core declares, by name, so exact subscriptions go through `bus.on`. */
@@ -78,9 +86,10 @@ export class EventStreamServer {
   private readonly onMessageBound = (message: Message): void => this.onMessage(message);
   /** This node's name as a JSON string, encoded once for every event's frame. */
   private readonly nodeJson: string;
-  /** Cluster scope: the relayed batches while some client follows the cluster, and the interest last announced. */
-  private clusterSubscription: Subscription | undefined;
+  /** Relayed batches while some client wants them (cluster scope, or node scope with workers), and the interests last announced. */
+  private relayedSubscription: Subscription | undefined;
   private clusterInterestKey = '';
+  private nodeInterestKey = '';
   /** One correlator per peer node: connection and request ids are only unique within a node. */
   private readonly remoteCorrelators = new Map<string, EventCorrelator>();
   private isTrackingRemote = false;
@@ -130,7 +139,7 @@ export class EventStreamServer {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
     if (this.isClosed) return rejectUpgrade(socket, 503, { code: 'ERR_ADMIN_CLOSING', message: 'the event stream is closing' });
-    const parsed = EventFilter.parse(query, this.options.defaultScope);
+    const parsed = EventFilter.parse(query);
     if (!parsed.ok) return rejectUpgrade(socket, 400, { code: 'ERR_EVENT_FILTER_INVALID', message: 'invalid event stream query', problems: parsed.problems });
     const maxClients = this.options.maxClients ?? 64;
     if (this.subscribers.size >= maxClients) {
@@ -215,48 +224,68 @@ export class EventStreamServer {
     }
     if (this.correlator.isTracking && !isTracking) this.correlator.clear();
     this.correlator.isTracking = isTracking;
-    this.followCluster();
+    this.followRelayed();
   }
 
   /**
-   * Cluster scope: tells the node's event relay (`cluster.events-interest`) which types the
-   * cluster-scope clients want, so peers start (or stop) relaying them, and follows the batches
-   * they relay. With no cluster-scope client it holds nothing and says once that it wants nothing.
+   * Relayed batches. Cluster scope: tells the node's event relay (`cluster.events-interest`) which
+   * types the cluster-scope clients want, so peers start (or stop) relaying them. Node scope, in a
+   * primary of workers: tells the workers what the node-scope clients want (`node.events-interest`).
+   * Follows the batches while either wants something; with neither it holds nothing and says once
+   * that it wants nothing.
    */
-  private followCluster(): void {
-    const types = new Set<string>();
-    const prefixes = new Set<string>();
-    let isTracking = false;
-    for (const sub of this.subscribers) {
-      const f = sub.filter;
-      if (f.scope !== 'cluster') continue;
-      for (const t of f.exactTypes) types.add(t);
-      for (const p of f.prefixes) prefixes.add(p);
-      if (needsCorrelation(f)) {
-        isTracking = true;
-        for (const t of typesFor(f)) types.add(t);
-      }
-    }
-    const key = JSON.stringify([[...types].sort(), [...prefixes].sort()]);
+  private followRelayed(): void {
+    const cluster = this.interestOf('cluster');
+    const key = interestKey(cluster);
     if (key !== this.clusterInterestKey) {
       this.clusterInterestKey = key;
-      this.options.bus.publish(ClusterEventsInterest.make({ types: [...types].sort(), prefixes: [...prefixes].sort() }));
+      this.options.bus.publish(ClusterEventsInterest.make({ types: [...cluster.types].sort(), prefixes: [...cluster.prefixes].sort() }));
     }
-    const isFollowing = types.size + prefixes.size > 0;
-    if (isFollowing && this.clusterSubscription === undefined) {
-      this.clusterSubscription = this.options.bus.on(ClusterEventsRelayed).subscribe((batch) => this.onRelayed(batch));
-    } else if (!isFollowing && this.clusterSubscription !== undefined) {
-      this.clusterSubscription.unsubscribe();
-      this.clusterSubscription = undefined;
+    const node = this.options.ownWorkers === undefined ? undefined : this.interestOf('node');
+    if (node !== undefined) {
+      const nodeKey = interestKey(node);
+      if (nodeKey !== this.nodeInterestKey) {
+        this.nodeInterestKey = nodeKey;
+        this.options.bus.publish(NodeEventsInterest.make({ types: [...node.types].sort(), prefixes: [...node.prefixes].sort() }));
+      }
     }
+    const isFollowing = isWanting(cluster) || (node !== undefined && isWanting(node));
+    if (isFollowing && this.relayedSubscription === undefined) {
+      this.relayedSubscription = this.options.bus.on(ClusterEventsRelayed).subscribe((batch) => this.onRelayed(batch));
+    } else if (!isFollowing && this.relayedSubscription !== undefined) {
+      this.relayedSubscription.unsubscribe();
+      this.relayedSubscription = undefined;
+    }
+    const isTracking = cluster.isTracking || node?.isTracking === true;
     if (!isTracking) this.remoteCorrelators.clear();
     this.isTrackingRemote = isTracking;
   }
 
-  /** A peer's batch of events: each goes to the cluster-scope clients whose filter keeps it, tagged with its node (and worker). */
+  /** The union of what the clients of one scope want, plus the lifecycle types a field filter needs. */
+  private interestOf(scope: EventFilter['scope']): Interest {
+    const interest: Interest = { types: new Set(), prefixes: new Set(), isTracking: false };
+    for (const sub of this.subscribers) {
+      const f = sub.filter;
+      if (f.scope !== scope) continue;
+      for (const t of f.exactTypes) interest.types.add(t);
+      for (const p of f.prefixes) interest.prefixes.add(p);
+      if (needsCorrelation(f)) {
+        interest.isTracking = true;
+        for (const t of typesFor(f)) interest.types.add(t);
+      }
+    }
+    return interest;
+  }
+
+  /**
+   * A peer's batch of events: each goes to the cluster-scope clients whose filter keeps it, tagged
+   * with its node (and worker). A batch from one of this node's workers is this node's own: it goes
+   * to node-scope clients as well.
+   */
   private onRelayed(batch: ClusterEventsRelayed): void {
     if (batch.node === (this.options.nodeId ?? this.options.nodeName)) return;
     try {
+      const isOwn = this.options.ownWorkers?.has(batch.node) === true;
       let correlator = this.remoteCorrelators.get(batch.node);
       if (correlator === undefined && this.isTrackingRemote) {
         correlator = new EventCorrelator();
@@ -272,7 +301,7 @@ export class EventStreamServer {
         let jsonBytes = 0;
         let msgpack: Buffer | undefined;
         for (const sub of this.subscribers) {
-          if (sub.filter.scope !== 'cluster' || !sub.filter.matches(facts)) continue;
+          if ((sub.filter.scope !== 'cluster' && !isOwn) || !sub.filter.matches(facts)) continue;
           if (sub.encoding === FrameEncoding.json) {
             if (json === undefined) {
               json = encodeJsonEvent(message, batch.node, nodeJson, event.ts, batch.worker);
@@ -289,7 +318,7 @@ export class EventStreamServer {
       if (batch.dropped > 0) {
         const frame = { type: 'cluster.events-dropped', node: batch.node, ts: this.now(), count: batch.dropped };
         for (const sub of this.subscribers) {
-          if (sub.filter.scope !== 'cluster') continue;
+          if (sub.filter.scope !== 'cluster' && !isOwn) continue;
           const encoded = encodeFrame(frame, sub.encoding);
           sub.offer(encoded, encodedBytes(encoded));
         }
@@ -357,6 +386,14 @@ export class EventStreamServer {
       sub.ws.ping();
     }
   }
+}
+
+function isWanting(interest: Interest): boolean {
+  return interest.types.size + interest.prefixes.size > 0;
+}
+
+function interestKey(interest: Interest): string {
+  return JSON.stringify([[...interest.types].sort(), [...interest.prefixes].sort()]);
 }
 
 /**

@@ -5,11 +5,13 @@ import {
   ClusterNodeJoined,
   HealthVerdictShared,
   HealthWireTypes,
+  NodeEventsInterest,
   NodeProbeOwnership,
   bridgeTransport,
   originNodeOf,
   subjectFor,
   type ActorSystem,
+  type Cancellable,
   type MessageType,
   type Snapshot,
   type Transport,
@@ -22,6 +24,10 @@ import type { IpcHub } from './ipc-transport.js';
 /** The cluster name of a node's workers on the IPC transport (subjects `switchyard.workers.*`). */
 export const WORKERS_CLUSTER = 'workers';
 
+/** How often the workers are told again what this node's own stream wants, and how long they keep it untold (as the event relay does for other nodes). */
+const NODE_INTEREST_ANNOUNCE_MS = 2000;
+const NODE_INTEREST_TTL_MS = 3 * NODE_INTEREST_ANNOUNCE_MS;
+
 /** A worker's member name in its node's IPC cluster (and on the probes and events it sends). */
 export function workerNodeName(nodeName: string, slot: number): string {
   return `${nodeName}-w${slot}`;
@@ -29,7 +35,9 @@ export function workerNodeName(nodeName: string, slot: number): string {
 
 /**
  * Joins the primary's bus to its workers' IPC cluster. Alone, the primary hears only the workers'
- * event batches (for its admin event stream) and tells them who wants events. In a cluster the
+ * event batches (for its admin event stream) and tells them who wants events. What the node's own
+ * (node-scope) stream wants goes to the workers only, straight through the IPC bridge: it is
+ * this node's events, so no other node is asked for anything. In a cluster the
  * primary is the node's one member over NATS, and its NATS bridge sits on the same bus: a bridge
  * never sends back what it brought in, but sends what the other one brought, so the two bridges
  * relay between NATS and the workers for these types:
@@ -49,12 +57,16 @@ export function workerNodeName(nodeName: string, slot: number): string {
 export class WorkersRelay {
   private readonly bridge: TransportBridge;
   private readonly subscriptions: Subscription[] = [];
-  private readonly workerNodes: ReadonlySet<string>;
+  /** The member names of this node's workers: their event batches are this node's own events. */
+  readonly workerNodes: ReadonlySet<string>;
   /** The latest verdict on each target from another node: a worker that restarts has missed them. */
   private readonly remoteVerdicts = new Map<string, HealthVerdictShared>();
   /** Other nodes that want events, and until when (monotonic ms) if they do not say so again. */
   private readonly peersWanting = new Map<string, number>();
   private ownership: ProbeOwnership | undefined;
+  /** What the node-scope stream wants, restated to the workers while not empty. */
+  private nodeInterest = NodeEventsInterest.make({ types: [], prefixes: [] });
+  private nodeInterestTimer: Cancellable | undefined;
 
   constructor(
     private readonly system: ActorSystem,
@@ -70,6 +82,7 @@ export class WorkersRelay {
       outbound: toWorkers,
     });
     this.workerNodes = new Set(Array.from({ length: options.workers }, (_, i) => workerNodeName(system.node, i + 1)));
+    this.subscriptions.push(system.bus.on(NodeEventsInterest).subscribe((interest) => this.followNodeInterest(interest)));
     if (options.isClustered) {
       this.subscriptions.push(
         system.bus.on(HealthVerdictShared).subscribe((verdict) => {
@@ -125,11 +138,13 @@ export class WorkersRelay {
    */
   restate(): void {
     this.tellOwnership();
+    if (isWanting(this.nodeInterest)) this.tellNodeInterest();
     for (const verdict of this.remoteVerdicts.values()) this.system.bus.publish(verdict);
   }
 
   /** Stops relaying; call after the system terminated. */
   close(): void {
+    this.nodeInterestTimer?.cancel();
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.bridge.close();
   }
@@ -143,10 +158,31 @@ export class WorkersRelay {
     return false;
   }
 
+  private followNodeInterest(interest: NodeEventsInterest): void {
+    this.nodeInterest = interest;
+    this.nodeInterestTimer?.cancel();
+    this.nodeInterestTimer = isWanting(interest) ? this.system.clock.setInterval(NODE_INTEREST_ANNOUNCE_MS, () => this.tellNodeInterest()) : undefined;
+    this.tellNodeInterest();
+  }
+
+  /**
+   * The workers' relays keep one interest per asking member: the node-scope one is kept under its
+   * own name, beside the primary's own cluster-scope one (which the event relay restates, and which
+   * NATS also carries), so neither replaces the other.
+   */
+  private tellNodeInterest(): void {
+    const { types, prefixes } = this.nodeInterest;
+    this.bridge.sendHere(ClusterEventsWanted.make({ node: `${this.system.node}/node-scope`, types: [...types], prefixes: [...prefixes], ttlMs: NODE_INTEREST_TTL_MS }));
+  }
+
   private tellOwnership(): void {
     const o = this.ownership;
     if (o !== undefined) this.system.bus.publish(NodeProbeOwnership.make({ node: o.self, members: [...o.members], isLinkUp: o.isLinkUp }));
   }
+}
+
+function isWanting(interest: NodeEventsInterest): boolean {
+  return interest.types.length + interest.prefixes.length > 0;
 }
 
 /** A transport that subscribes only to the given subjects, whatever pattern it is asked for (the primary ignores the workers' other chatter). */

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { loadConfig, type Config } from '@switchyard/config';
-import { ClusterEventsInterest, ClusterEventsRelayed, ClusterTransportStatus, HealthVerdictShared, InMemoryHub, defineMessage, Snapshot, createActorSystem, originNodeOf, type ActorSystem } from '@switchyard/core';
+import { ClusterEventsInterest, ClusterEventsRelayed, ClusterEventsWanted, ClusterTransportStatus, HealthVerdictShared, InMemoryHub, NodeEventsInterest, defineMessage, Snapshot, createActorSystem, originNodeOf, type ActorSystem } from '@switchyard/core';
 import { ownerOf, ownsProbe, probeKey, soloOwnership, startClusterNode, startProxyNode, type ClusterHandle, type ProbeOwnership, type ProxyNode } from '@switchyard/actors';
 import { IpcHub } from '../../src/workers/ipc-transport.js';
 import { WORKERS_CLUSTER, WorkersRelay, workerNodeName } from '../../src/workers/workers-relay.js';
@@ -142,6 +142,32 @@ describe('WorkersRelay: a primary between its workers (IPC) and the cluster', fu
       return new Set(atPeer.map((b) => b.worker)).size === 2;
     }, 2000, 'both workers\' batches at the peer');
     assert.deepEqual([...new Set(atPeer.map((b) => `${b.node}/${String(b.worker)}`))].sort(), ['a-w1/1', 'a-w2/2']);
+  });
+
+  it('asks only the workers for what the node\'s own stream wants: the peer hears no interest and relays nothing', async () => {
+    const wantedAtPeer: ClusterEventsWanted[] = [];
+    peer.bus.subscribe(ClusterEventsWanted, (m) => (originNodeOf(m) === undefined ? undefined : wantedAtPeer.push(m)));
+    const batches: ClusterEventsRelayed[] = [];
+    primary.bus.subscribe(ClusterEventsRelayed, (m) => (m.events.length > 0 ? batches.push(m) : undefined));
+    primary.bus.publish(NodeEventsInterest.make({ types: [Ping.type], prefixes: [] }));
+    await waitFor(() => {
+      for (const w of workers) w.bus.publish(Ping.make({ n: 1 }));
+      peer.bus.publish(Ping.make({ n: 2 }));
+      return new Set(batches.map((b) => b.worker)).size === 2;
+    }, 2000, 'both workers\' batches at the primary');
+    // Several of the relays' announce periods (100 ms here): the peer would have heard and relayed by now.
+    await delay(400);
+    peer.bus.publish(Ping.make({ n: 2 }));
+    await delay(100);
+    assert.deepEqual(wantedAtPeer, [], 'no interest crossed the cluster transport');
+    assert.deepEqual([...new Set(batches.map((b) => b.node))].sort(), ['a-w1', 'a-w2'], 'nothing from the peer');
+    // No longer wanted: the workers stop at once (not after the interest's TTL).
+    primary.bus.publish(NodeEventsInterest.make({ types: [], prefixes: [] }));
+    await delay(150);
+    const before = batches.length;
+    for (const w of workers) w.bus.publish(Ping.make({ n: 3 }));
+    await delay(150);
+    assert.equal(batches.length, before, 'no batch once nobody wants events');
   });
 
   it('carries a peer\'s verdict to every worker, and a worker\'s verdict to the peer and its sibling, each once', async () => {

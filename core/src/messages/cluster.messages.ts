@@ -160,6 +160,17 @@ export const ClusterEventsInterest = defineMessage('cluster.events-interest', {
 });
 export type ClusterEventsInterest = MessageOf<typeof ClusterEventsInterest>;
 
+/**
+ * Local: what this node's node-scope event stream clients want (empty when none is left). Only a
+ * primary of worker processes acts on it: it tells its workers over IPC, never other nodes, since
+ * a node's own events are its workers' events then.
+ */
+export const NodeEventsInterest = defineMessage('node.events-interest', {
+  types: z.array(z.string()),
+  prefixes: z.array(z.string()),
+});
+export type NodeEventsInterest = MessageOf<typeof NodeEventsInterest>;
+
 // ---- config rollout (two-phase, bridged) ----
 
 const ProposalId = z.string().min(1).max(128);

@@ -80,6 +80,14 @@ export class TransportBridge {
     );
   }
 
+  /**
+   * Sends one message over this bridge's transport only, not through the bus, so another bridge on
+   * the same bus does not carry it too (a primary tells its workers what other nodes must not hear).
+   */
+  sendHere(message: Message): void {
+    this.send(subjectFor(this.options.cluster, message.type, this.prefix), message);
+  }
+
   close(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.unsubscribe();
