@@ -332,6 +332,12 @@ export const HealthCheckConfig = z.strictObject({
   host: z.string().min(1).optional().describe('http: Host header of the probe; the target address when absent.'),
   expectStatus: z.array(StatusOrRange).min(1).default(['200-399']).describe('http: statuses that count as healthy.'),
   expectBody: z.string().min(1).optional().describe('http: a substring the body must contain.'),
+  reuseConnection: z
+    .boolean()
+    .default(true)
+    .describe(
+      'http: keep one idle keep-alive connection per target between probes, as Envoy does; a connection the target closed while idle is retried once on a fresh one. false: a new connection (Connection: close) per probe.',
+    ),
   interval: Duration.prefault('2s'),
   fastInterval: Duration.prefault('500ms').describe('Interval while a target is changing state.'),
   timeout: Duration.prefault('1s'),

@@ -175,6 +175,10 @@ export const activeChecker = defineActor<CheckerState, In, ActiveCheckerArgs>({
         return;
     }
   },
+  stopped(state) {
+    // Reload, shutdown, a removed target or upstream: the checker goes, so do its idle probe connections.
+    state.args.prober.close?.();
+  },
 });
 
 function startingState(args: ActiveCheckerArgs, address: string, now: number): { state: HealthVerdict; since: number; announce: string | undefined } {

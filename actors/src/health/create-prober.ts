@@ -9,7 +9,15 @@ import { TcpProber } from './tcp-prober.js';
 export function createProber(check: Readonly<HealthCheckConfig>, clock: Clock = realClock, node?: string): Prober {
   if (check.type === 'tcp') return new TcpProber(clock);
   return new HttpProber(
-    { method: check.method, path: check.path, host: check.host, expectStatus: check.expectStatus, expectBody: check.expectBody, node },
+    {
+      method: check.method,
+      path: check.path,
+      host: check.host,
+      expectStatus: check.expectStatus,
+      expectBody: check.expectBody,
+      reuseConnection: check.reuseConnection,
+      node,
+    },
     clock,
   );
 }

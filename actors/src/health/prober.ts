@@ -24,6 +24,11 @@ export interface ProbeResult {
  */
 export interface Prober {
   probe(target: ProbeTarget, timeoutMs: number): Promise<ProbeResult>;
+  /**
+   * Closes what the prober keeps between probes (the HTTP prober's idle keep-alive connections).
+   * The active checker calls it when it stops; the prober stays usable (a restarted checker reuses it).
+   */
+  close?(): void;
 }
 
 /** The reason text of a probe that ran out of time; the checker's own deadline uses the same words. */

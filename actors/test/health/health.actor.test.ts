@@ -275,6 +275,7 @@ describe('health actor with real probers (real clock, real sockets)', () => {
     status = '200 OK';
     const up = await changes.expectMessage((m) => m.source === 'active', 2000);
     assert.deepEqual([up.to, up.reason], ['healthy', '2 consecutive passes']);
-    assert.match(origin.received[0] ?? '', /^GET \/health HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\nConnection: close\r\nUser-Agent: switchyard-health\r\n\r\n$/);
+    // A keep-alive request (reuseConnection is the default); this origin closes after each answer.
+    assert.match(origin.received[0] ?? '', /^GET \/health HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\nUser-Agent: switchyard-health\r\n\r\n$/);
   });
 });

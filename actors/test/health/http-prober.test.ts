@@ -17,7 +17,7 @@ describe('health http prober (real sockets)', () => {
     const origin = await startHttpOrigin(closers, response('200 OK', 'ok'));
     const result = await new HttpProber(options()).probe(at(origin.port), 1000);
     assert.deepEqual([result.ok, result.reason, result.status], [true, 'status 200', 200]);
-    assert.equal(origin.received[0], `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\nConnection: close\r\nUser-Agent: switchyard-health\r\n\r\n`);
+    assert.equal(origin.received[0], `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\nUser-Agent: switchyard-health\r\n\r\n`);
   });
 
   it('uses the configured method and Host', async () => {

@@ -107,3 +107,79 @@ export async function blackholePort(closers: Closers): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 100));
   return port;
 }
+
+/** What a keep-alive origin does with one request: answer (raw bytes, connection kept), or end or reset the connection. */
+export type OriginAction = string | { readonly end: true } | { readonly reset: true };
+
+export interface KeepAliveOrigin {
+  readonly port: number;
+  /** Connections accepted so far. */
+  readonly connections: number;
+  /** Connections whose peer (the prober) closed them. */
+  readonly closedByPeer: number;
+  /** Request heads received, per connection in accept order. */
+  readonly requests: string[][];
+  /** Ends every open connection from the origin's side, as an idle timeout would. */
+  endIdle(): void;
+}
+
+/**
+ * An HTTP/1.1 origin that keeps its connections and answers every complete request head with
+ * `act(n, connection, requestOnConnection)` (n counts all requests). It never closes on its own.
+ */
+export async function startKeepAliveOrigin(closers: Closers, act: (n: number, connection: number, onConnection: number) => OriginAction): Promise<KeepAliveOrigin> {
+  const requests: string[][] = [];
+  const sockets = new Set<net.Socket>();
+  let closedByPeer = 0;
+  let count = 0;
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    const connection = requests.push([]) - 1;
+    const heads = requests[connection] as string[];
+    let pending = '';
+    socket.on('error', () => undefined);
+    socket.on('end', () => closedByPeer++);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1');
+      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+        heads.push(pending.slice(0, end + 4));
+        pending = pending.slice(end + 4);
+        const action = act(count++, connection, heads.length - 1);
+        if (typeof action === 'string') socket.write(action);
+        else if ('end' in action) return void socket.end();
+        else return void socket.resetAndDestroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.add(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    requests,
+    get connections() {
+      return requests.length;
+    },
+    get closedByPeer() {
+      return closedByPeer;
+    },
+    endIdle() {
+      for (const socket of sockets) socket.end();
+    },
+  };
+}
+
+/** Polls `condition` every 5 ms for at most `withinMs`; false when it never held. */
+export async function eventually(condition: () => boolean, withinMs = 2000): Promise<boolean> {
+  for (let waited = 0; waited <= withinMs; waited += 5) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return condition();
+}
