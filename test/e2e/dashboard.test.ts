@@ -136,7 +136,9 @@ describe('dashboard (e2e, headless Chromium)', function () {
   it('loads: node facts, routes and both targets from the API, and a live event stream', async () => {
     const response = await page.goto(`${adminUrl}/dashboard`);
     assert.equal(response?.status(), 200);
-    await page.waitForFunction("document.getElementById('node-name').textContent !== '…'");
+    // Polled from here, not with page.waitForFunction: its in-page re-evaluation can trip the
+    // dashboard's CSP (no 'unsafe-eval') and fail at random (playwright#36982).
+    await until(async () => (await page.textContent('#node-name')) !== '…', 10_000, 'the node name on the page');
     assert.equal(await page.textContent('#config-version'), 'v1');
     await page.waitForSelector('#ws-status.live');
     const routes = await page.$$eval('#routes tbody tr', (rows) => rows.map((r) => r.getAttribute('data-route')));
@@ -146,7 +148,7 @@ describe('dashboard (e2e, headless Chromium)', function () {
   });
 
   it('shows live events as requests go through the proxy', async () => {
-    await page.waitForFunction("document.getElementById('tail-status').textContent.startsWith('following')");
+    await until(async () => ((await page.textContent('#tail-status')) ?? '').startsWith('following'), 10_000, 'the live tail following');
     for (let i = 0; i < 4; i++) assert.equal((await httpRequest(`${proxyUrl}/api/items?n=${i}`)).status, 200);
     await page.waitForSelector('#tail-body tr.event[data-type="request.completed"]', { timeout: 10_000 });
     const summaries = await page.$$eval('#tail-body tr.event[data-type="request.completed"] td.summary', (cells) => cells.map((c) => c.textContent ?? ''));
@@ -159,7 +161,7 @@ describe('dashboard (e2e, headless Chromium)', function () {
     await page.fill('#filters input[name="type"]', 'request.completed');
     await page.fill('#filters input[name="status"]', '5xx');
     await page.click('#filters button[type="submit"]');
-    await page.waitForFunction("document.getElementById('tail-status').textContent.includes('status=5xx')");
+    await until(async () => ((await page.textContent('#tail-status')) ?? '').includes('status=5xx'), 10_000, 'the live tail following status=5xx');
     // Cleared once the new stream follows, so nothing the unfiltered one sent is left.
     await page.click('#clear');
     await httpRequest(`${proxyUrl}/api/fine`);
