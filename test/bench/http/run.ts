@@ -1,5 +1,5 @@
 // HTTP reverse-proxy comparison: one nginx origin, each proxy in turn in front of it, three wrk scenarios.
-// Usage: node test/dist/bench/http/run.js [--quick | --duration 10s] [--only nginx,haproxy,...] [--connections 50]
+// Usage: node test/dist/bench/http/run.js [--quick | --duration 10s] [--only nginx,haproxy,...] [--connections 50] [--rounds 3]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -12,6 +12,7 @@ import { benchSourceDir, repoRoot } from './paths.js';
 import { get, runChecks, type Check } from './probe.js';
 import { sampleCpu, usageBetween } from './cpu-usage.js';
 import { canPin, cpuCount, hasCommand, setCpuAffinity, stopAllProcesses } from './processes.js';
+import { medianRounds } from './median-round.js';
 import { startSwitchyard } from './switchyard-target.js';
 import { formatInteger, formatMs, formatRatio, formatTable, type Column } from './table.js';
 import { TargetNotBuiltError, type RunningTarget } from './target.js';
@@ -135,6 +136,8 @@ interface Measurement {
   vsNginx?: number;
   vsHttpProxy?: number;
   vsNodePipe?: number;
+  /** Every round's req/s, in run order, when the row is the median of several rounds. */
+  roundsRps?: number[];
 }
 
 /** CPU use during the measured run: whether the proxy's core or the load core was the limit. */
@@ -159,6 +162,8 @@ interface Settings {
   connections: number;
   threads: number;
   targets: TargetName[];
+  /** Rounds over every target, interleaved (order reversed every other round); the median is reported. */
+  rounds: number;
 }
 
 async function main(): Promise<number> {
@@ -174,11 +179,19 @@ async function main(): Promise<number> {
   if (originProblems.length > 0) throw new Error(`origin is not serving as expected:\n  ${originProblems.join('\n  ')}`);
   console.log(`origin: nginx on 127.0.0.1:${origin.port} (pid ${origin.pid})\n`);
 
-  const measurements: Measurement[] = [];
-  for (const def of TARGETS.filter((t) => settings.targets.includes(t.name))) {
-    if (stopping) return 130;
-    measurements.push(...(await measureTarget(def, origin, settings)));
+  const defs = TARGETS.filter((t) => settings.targets.includes(t.name));
+  const rounds: Measurement[][] = [];
+  for (let round = 0; round < settings.rounds; round++) {
+    if (settings.rounds > 1) console.log(`round ${round + 1} of ${settings.rounds}`);
+    const measured: Measurement[] = [];
+    // Reversed every other round, so that no target always runs first (or right after another).
+    for (const def of round % 2 === 0 ? defs : [...defs].reverse()) {
+      if (stopping) return 130;
+      measured.push(...(await measureTarget(def, origin, settings)));
+    }
+    rounds.push(measured);
   }
+  const measurements = medianRounds(rounds.map((round) => round.map((m) => ({ ...m, rps: m.wrk?.requestsPerSec }))));
   addRatios(measurements);
 
   for (const scenario of SCENARIOS) {
@@ -278,6 +291,7 @@ const COLUMNS: readonly Column[] = [
   { header: 'vs nginx', align: 'right' },
   { header: 'vs http-proxy', align: 'right' },
   { header: 'vs node-pipe', align: 'right' },
+  { header: 'rounds req/s', align: 'right' },
 ];
 
 function renderTable(rows: readonly Measurement[]): string {
@@ -297,6 +311,7 @@ function renderTable(rows: readonly Measurement[]): string {
             formatRatio(m.vsNginx),
             formatRatio(m.vsHttpProxy),
             formatRatio(m.vsNodePipe),
+            formatRoundsRange(m.roundsRps),
           ],
     ),
   );
@@ -373,6 +388,7 @@ function writeResults(startedAt: Date, host: HostInfo, settings: Settings, measu
                 vsNginx: m.vsNginx ?? null,
                 vsHttpProxy: m.vsHttpProxy ?? null,
                 vsNodePipe: m.vsNodePipe ?? null,
+                roundsRps: m.roundsRps ?? null,
               }),
         })),
     })),
@@ -386,6 +402,7 @@ const USAGE = `usage: node test/dist/bench/http/run.js [options]
   --quick               3s per scenario, for smoke runs
   --only <a,b,...>      targets to run: ${TARGETS.map((t) => t.name).join(', ')} (default: all)
   --connections <n>     wrk connections (default 50)
+  --rounds <n>          rounds over every target, interleaved; each row is the median round (default 1)
   --help`;
 
 function parseSettings(argv: string[]): Settings {
@@ -396,6 +413,7 @@ function parseSettings(argv: string[]): Settings {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       connections: { type: 'string', default: '50' },
+      rounds: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -409,13 +427,21 @@ function parseSettings(argv: string[]): Settings {
   if (unknown.length > 0 || targets.length === 0) throw new UsageError(`--only: unknown target(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const connections = Number(values.connections);
   if (!Number.isInteger(connections) || connections < 1) throw new UsageError(`--connections: expected a positive integer, got ${values.connections}`);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new UsageError(`--rounds: expected an integer from 1 to 20, got ${values.rounds}`);
   const durationSec =
     values.duration !== undefined ? parseDurationSec(values.duration) : values.quick ? QUICK_DURATION_SEC : DEFAULT_DURATION_SEC;
-  return { durationSec, warmupSec: WARMUP_SEC, connections, threads: WRK_THREADS, targets: targets as TargetName[] };
+  return { durationSec, warmupSec: WARMUP_SEC, connections, threads: WRK_THREADS, targets: targets as TargetName[], rounds };
 }
 
 
 
+
+/** `min–max` req/s over the rounds, or '-' for a single round. */
+function formatRoundsRange(rps: readonly number[] | undefined): string {
+  if (rps === undefined || rps.length < 2) return '-';
+  return `${formatInteger(Math.min(...rps))}–${formatInteger(Math.max(...rps))}`;
+}
 
 function isDisturbed(cpu: MeasuredCpu | undefined): boolean {
   return cpu?.foreignPct !== undefined && cpu.foreignPct !== null && cpu.foreignPct > FOREIGN_LOAD_LIMIT_PCT;
