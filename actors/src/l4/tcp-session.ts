@@ -46,6 +46,10 @@ const ANY_VERSION = { v1: true, v2: true } as const;
  */
 export class TcpSession implements Timed {
   deadline = 0;
+  /** Index in the sweeper's SlotSet (-1 outside); the sweeper writes it. */
+  sweepSlot = -1;
+  /** Index in the listener's `connections` (-1 outside); the SlotSet writes it. */
+  liveSlot = -1;
   private phase = P_HELLO;
   private readonly connId: number;
   private readonly snap: ProxySnapshot;

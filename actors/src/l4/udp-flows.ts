@@ -121,6 +121,8 @@ export class UdpListener {
  */
 class UdpFlow implements Timed {
   deadline = 0;
+  /** Index in the sweeper's SlotSet (-1 outside); the sweeper writes it. */
+  sweepSlot = -1;
   private readonly connId: number;
   private readonly openedAt: number;
   private readonly facts: L4Facts;

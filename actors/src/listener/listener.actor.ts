@@ -187,15 +187,15 @@ async function drain(state: ListenerState, graceMs: number): Promise<number> {
   if (server instanceof UdpListener) return server.close();
   context.isShuttingDown = true;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  for (const connection of [...context.connections]) connection.closeIfIdle();
+  for (const connection of context.connections.toArray()) connection.closeIfIdle();
   const deadline = Date.now() + graceMs;
   while (context.connections.size > 0 && Date.now() < deadline) {
     // A real, ref'd timer on purpose: a process shutting down must stay alive until its drain ends.
     await new Promise<void>((resolve) => setTimeout(resolve, 25));
-    for (const connection of [...context.connections]) connection.closeIfIdle();
+    for (const connection of context.connections.toArray()) connection.closeIfIdle();
   }
   const cut = context.connections.size;
-  for (const connection of [...context.connections]) connection.destroy();
+  for (const connection of context.connections.toArray()) connection.destroy();
   await closed;
   return cut;
 }

@@ -17,6 +17,7 @@ import { PrepareScripts, RetireScripts, scriptsActor } from '../scripts/scripts.
 import { scriptBaseDir } from '../scripts/script-loader.js';
 import { TlsContexts } from '../listener/tls-contexts.js';
 import type { ProbeOwnership } from '../cluster/probe-ownership.js';
+import { SlotSet } from '../proxy/slot-set.js';
 
 export interface ApplyProblem {
   path: string;
@@ -285,7 +286,7 @@ async function prepare(state: ProxyState, config: Readonly<Config>, source: stri
       counters: newCounters(),
       nextConnId: () => ++state.connIds.next,
       nextRequestId: state.args.nextRequestId,
-      connections: new Set(),
+      connections: new SlotSet('liveSlot'),
       isShuttingDown: false,
     };
     const ref = ctx.spawn(listener, { config: wanted, context }, { name: `listener-${wanted.name}-v${version}` });

@@ -216,6 +216,10 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private tSent = 0;
   private headerMs = -1;
 
+  /** Index in the sweeper's SlotSet (-1 outside); the sweeper writes it. */
+  sweepSlot = -1;
+  /** Index in the listener's `connections` (-1 outside); the SlotSet writes it. */
+  liveSlot = -1;
   private readonly onDataBound = (chunk: Buffer): void => this.onClientData(chunk);
   private readonly onEndBound = (): void => this.onClientEnd();
   private readonly onCloseBound = (): void => this.onClientClose();

@@ -1,10 +1,13 @@
 // One coarse timer for every connection deadline, instead of a timer per socket per phase.
 import type { Cancellable, Clock } from '@switchyard/core';
+import { SlotSet } from './slot-set.js';
 
 /** Something with a deadline; `deadline` is clock milliseconds, 0 when none is armed. */
 export interface Timed {
   deadline: number;
   onDeadline(now: number): void;
+  /** The member's index in the sweeper (`SlotSet`), -1 when not in it; only the sweeper writes it. */
+  sweepSlot: number;
 }
 
 /**
@@ -13,7 +16,8 @@ export interface Timed {
  * the per-request cost of timeouts is nothing; the price is up to `resolutionMs` of lateness.
  */
 export class DeadlineSweeper {
-  private readonly members = new Set<Timed>();
+  /** A SlotSet, not a Set: members churn once per connection (see slot-set.ts). */
+  private readonly members = new SlotSet<'sweepSlot', Timed>('sweepSlot');
   private ticker: Cancellable | undefined;
   /** The clock reading of the last tick, cheap enough to stamp events with. */
   now: number;
@@ -51,12 +55,12 @@ export class DeadlineSweeper {
   private sweep(): void {
     const now = this.clock.monotonic();
     this.now = now;
-    for (const member of this.members) {
+    this.members.forEachBackwards((member) => {
       if (member.deadline !== 0 && member.deadline <= now) {
         member.deadline = 0;
         member.onDeadline(now);
       }
-    }
+    });
   }
 
   stop(): void {

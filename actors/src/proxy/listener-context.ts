@@ -2,6 +2,14 @@
 import type { Bus, Clock, Snapshot } from '@switchyard/core';
 import type { DeadlineSweeper } from './deadline-sweeper.js';
 import type { ProxySnapshot } from './proxy-snapshot.js';
+import type { SlotSet } from './slot-set.js';
+
+/** A live connection as shutdown sees it; `liveSlot` is its index in `connections` (-1 outside). */
+export interface LiveConnection {
+  closeIfIdle(): boolean;
+  destroy(): void;
+  liveSlot: number;
+}
 
 /** Plain counters the data plane bumps; a stats tick reads them. */
 export interface ListenerCounters {
@@ -37,6 +45,6 @@ export interface ListenerContext {
   nextConnId(): number;
   nextRequestId(): string;
   /** Live connections, so a shutdown can close idle ones and wait for busy ones. */
-  readonly connections: Set<{ closeIfIdle(): boolean; destroy(): void }>;
+  readonly connections: SlotSet<'liveSlot', LiveConnection>;
   isShuttingDown: boolean;
 }

@@ -25,6 +25,8 @@ export interface ConnectionOwner {
 export class UpstreamConnection implements Timed {
   user: UpstreamUser | undefined = undefined;
   deadline = 0;
+  /** Index in the sweeper's SlotSet (-1 outside); the sweeper writes it. */
+  sweepSlot = -1;
   isConnected = false;
   isClosed = false;
   /** Requests this connection has carried, for reuse statistics. */
