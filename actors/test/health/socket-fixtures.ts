@@ -33,16 +33,9 @@ export async function startRawServer(closers: Closers, onConnection: (socket: ne
     socket.on('close', () => sockets.delete(socket));
     onConnection(socket, () => received[index] as string);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.add(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
+  const port = await listenUntilClosed(server, sockets, closers);
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port,
     received,
     get connections() {
       return received.length;
@@ -152,16 +145,9 @@ export async function startKeepAliveOrigin(closers: Closers, act: (n: number, co
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.add(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
+  const port = await listenUntilClosed(server, sockets, closers);
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port,
     requests,
     get connections() {
       return requests.length;
@@ -182,4 +168,17 @@ export async function eventually(condition: () => boolean, withinMs = 2000): Pro
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return condition();
+}
+
+/** Listens on a free loopback port; `closers` later destroys `sockets` and closes the server. */
+async function listenUntilClosed(server: net.Server, sockets: Set<net.Socket>, closers: Closers): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.add(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as net.AddressInfo).port;
 }
