@@ -1,7 +1,8 @@
 // One connection of a tcp or tls listener: PROXY header, TLS or SNI peek, route, connect, bytes both ways.
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnClosed, ConnOpened, type CloseCause } from '@switchyard/core';
+import { ConnOpened, type CloseCause } from '@switchyard/core';
+import { publishConnClosed } from '../proxy/conn-closed.js';
 import type { ListenerConfig } from '@switchyard/config';
 import { normalizeIp, peerIp } from '../listener/connection-guard.js';
 import type { TlsContexts } from '../listener/tls-contexts.js';
@@ -462,19 +463,7 @@ export class TcpSession implements Timed {
     if (target !== undefined && wasRelaying && !this.hasFailed) this.upstreamRuntime?.outlier?.recordSuccess(target.index);
     this.releaseTarget();
     this.publishOpened();
-    if (ctx.bus.hasSubscribers(ConnClosed)) {
-      ctx.bus.publish(
-        ConnClosed.make({
-          connId: this.connId,
-          listener: ctx.name,
-          requests: 0,
-          bytesIn: this.bytesIn,
-          bytesOut: this.bytesOut,
-          durationMs: ctx.sweeper.time() - this.openedAt,
-          cause: this.cause ?? 'client-closed',
-        }),
-      );
-    }
+    publishConnClosed(ctx, { connId: this.connId, openedAt: this.openedAt, requests: 0, bytesIn: this.bytesIn, bytesOut: this.bytesOut }, this.cause ?? 'client-closed');
   }
 
   /** conn.opened, once, when the client address is known (or the connection fails before that). */

@@ -1,7 +1,8 @@
 // A udp listener: client flows keyed by address and port, each pinned to a target, datagrams relayed both ways.
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { ConnClosed, ConnOpened, type CloseCause } from '@switchyard/core';
+import { ConnOpened, type CloseCause } from '@switchyard/core';
+import { publishConnClosed } from '../proxy/conn-closed.js';
 import type { ListenerConfig } from '@switchyard/config';
 import { Admission, guardPolicyFor, normalizeIp, type ConnectionGuard } from '../listener/connection-guard.js';
 import type { Timed } from '../proxy/deadline-sweeper.js';
@@ -283,19 +284,7 @@ class UdpFlow implements Timed {
     this.listener.forget(this);
     if (this.isCounted) this.listener.guard.release(this.clientIp);
     ctx.counters.connectionsOpen--;
-    if (ctx.bus.hasSubscribers(ConnClosed)) {
-      ctx.bus.publish(
-        ConnClosed.make({
-          connId: this.connId,
-          listener: ctx.name,
-          requests: 0,
-          bytesIn: this.bytesIn,
-          bytesOut: this.bytesOut,
-          durationMs: ctx.sweeper.time() - this.openedAt,
-          cause,
-        }),
-      );
-    }
+    publishConnClosed(ctx, { connId: this.connId, openedAt: this.openedAt, requests: 0, bytesIn: this.bytesIn, bytesOut: this.bytesOut }, cause);
   }
 
   private arm(): void {

@@ -1,7 +1,6 @@
 // Drives one client connection: parses request heads, routes, forwards to an upstream, relays back.
 import type { Socket } from 'node:net';
 import {
-  ConnClosed,
   ConnOpened,
   ProxyErrorResponse,
   RequestCompleted,
@@ -42,6 +41,7 @@ import type { ProxyEndpoint } from '../proxy-protocol/index.js';
 import { normalizeIp } from '../listener/connection-guard.js';
 import type { Timed } from './deadline-sweeper.js';
 import type { ListenerContext } from './listener-context.js';
+import { publishConnClosed } from './conn-closed.js';
 import { PickView } from './pick-view.js';
 import type { ProxySnapshot, TargetRuntime, UpstreamRuntime, UpstreamTimeouts } from './proxy-snapshot.js';
 import { SCRIPT_TARGET_TIMEOUTS, runScriptRoute, type ScriptVerdict } from '../scripts/script-route.js';
@@ -1486,19 +1486,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.ctx.sweeper.remove(this);
     this.ctx.connections.delete(this);
     this.ctx.counters.connectionsOpen--;
-    if (this.ctx.bus.hasSubscribers(ConnClosed)) {
-      this.ctx.bus.publish(
-        ConnClosed.make({
-          connId: this.connId,
-          listener: this.ctx.name,
-          requests: this.requestCount,
-          bytesIn: this.connBytesIn,
-          bytesOut: this.connBytesOut,
-          durationMs: this.ctx.sweeper.time() - this.openedAt,
-          cause: this.closeCause,
-        }),
-      );
-    }
+    publishConnClosed(this.ctx, { connId: this.connId, openedAt: this.openedAt, requests: this.requestCount, bytesIn: this.connBytesIn, bytesOut: this.connBytesOut }, this.closeCause);
   }
 
   /** The client left mid-exchange: drop the upstream connection, it is in an unknown state. */

@@ -1,0 +1,28 @@
+// The conn.closed event every connection kind (HTTP, tcp/tls session, udp flow) publishes when it ends.
+import { ConnClosed, type CloseCause } from '@switchyard/core';
+import type { ListenerContext } from './listener-context.js';
+
+/** What a connection counted over its life; `openedAt` is a sweeper clock reading. */
+export interface ClosedConnection {
+  connId: number;
+  openedAt: number;
+  requests: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Publishes conn.closed for `conn` when someone listens for it. */
+export function publishConnClosed(ctx: ListenerContext, conn: ClosedConnection, cause: CloseCause): void {
+  if (!ctx.bus.hasSubscribers(ConnClosed)) return;
+  ctx.bus.publish(
+    ConnClosed.make({
+      connId: conn.connId,
+      listener: ctx.name,
+      requests: conn.requests,
+      bytesIn: conn.bytesIn,
+      bytesOut: conn.bytesOut,
+      durationMs: ctx.sweeper.time() - conn.openedAt,
+      cause,
+    }),
+  );
+}
