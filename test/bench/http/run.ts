@@ -1,8 +1,6 @@
 // HTTP reverse-proxy comparison: one nginx origin, each proxy in turn in front of it, three wrk scenarios.
 // Usage: node test/dist/bench/http/run.js [--quick | --duration 10s] [--only nginx,haproxy,...] [--connections 50] [--rounds 3]
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHaproxyHttpProxy } from './haproxy.js';
@@ -11,12 +9,13 @@ import { LARGE_BODY_BYTES, SMALL_BODY, startNginxHttpProxy, startNginxOrigin, ty
 import { benchSourceDir, repoRoot } from './paths.js';
 import { get, runChecks, type Check } from './probe.js';
 import { sampleCpu, usageBetween } from './cpu-usage.js';
-import { canPin, cpuCount, hasCommand, setCpuAffinity, stopAllProcesses } from './processes.js';
+import { canPin, setCpuAffinity, stopAllProcesses } from './processes.js';
 import { medianRounds } from './median-round.js';
 import { startSwitchyard } from './switchyard-target.js';
 import { formatInteger, formatMs, formatRatio, formatTable, type Column } from './table.js';
 import { TargetNotBuiltError, type RunningTarget } from './target.js';
 import { removeTempDirs } from './temp-dirs.js';
+import { describeHost, type HostInfo } from './host-info.js';
 import { runWrk, type WrkResult } from './wrk.js';
 import { UsageError, parseDurationSec, requireCommands } from './bench-cli.js';
 
@@ -170,7 +169,7 @@ async function main(): Promise<number> {
   const settings = parseSettings(process.argv.slice(2));
   requireCommands(['wrk', 'nginx', ...TARGETS.filter((t) => settings.targets.includes(t.name)).flatMap((t) => t.needs)]);
   const startedAt = new Date();
-  const host = describeHost();
+  const host = describeHost([['wrk', ['-v']], ['nginx', ['-v']], ['haproxy', ['-v']]]);
   printHeader(settings, host);
 
   const wantsMany = settings.targets.some((t) => t === TargetName.switchyard50 || t === TargetName.switchyard50Health);
@@ -317,31 +316,7 @@ function renderTable(rows: readonly Measurement[]): string {
   );
 }
 
-interface HostInfo {
-  cpus: number;
-  cpuModel: string;
-  pinned: boolean;
-  node: string;
-  versions: Record<string, string>;
-}
 
-function describeHost(): HostInfo {
-  const firstLine = (cmd: string, args: string[]): string => {
-    const out = spawnSync(cmd, args, { encoding: 'utf8' });
-    return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n')[0] ?? '';
-  };
-  return {
-    cpus: cpuCount(),
-    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-    pinned: canPin,
-    node: process.version,
-    versions: {
-      wrk: firstLine('wrk', ['-v']),
-      nginx: firstLine('nginx', ['-v']),
-      ...(hasCommand('haproxy') ? { haproxy: firstLine('haproxy', ['-v']) } : {}),
-    },
-  };
-}
 
 function printHeader(settings: Settings, host: HostInfo): void {
   console.log(`cores: ${host.cpus} (${host.cpuModel})`);

@@ -1,13 +1,12 @@
 // L4 comparison: TCP, WebSocket, UDP, TLS termination and upstream TLS reuse, each against peers measured in the same run.
 // Usage: node test/dist/bench/l4/run.js [--quick | --duration 10s] [--rounds 3] [--only tcp,ws,udp,tls,upstream-tls] [--strict]
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchSourceDir, repoRoot } from '../http/paths.js';
-import { canPin, cpuCount, hasCommand, stopAllProcesses } from '../http/processes.js';
+import { stopAllProcesses } from '../http/processes.js';
 import { removeTempDirs } from '../http/temp-dirs.js';
+import { describeHost, type HostInfo } from '../http/host-info.js';
 import { removeBenchCertificates } from './certificate.js';
 import {
   evaluateGoals,
@@ -59,7 +58,7 @@ async function main(): Promise<number> {
   const selected = SECTIONS.filter((s) => settings.sections.includes(s.name));
   requireCommands(selected.flatMap((s) => s.needs));
   const startedAt = new Date();
-  const host = describeHost();
+  const host = describeHost([['nginx', ['-v']], ['haproxy', ['-v']], ['wrk', ['-v']], ['openssl', ['version']]]);
   printHeader(settings, host);
 
   const reports: ScenarioReport[] = [];
@@ -105,25 +104,7 @@ async function main(): Promise<number> {
   return failed || (settings.strict && goals.some((g) => g.met === false)) ? 1 : 0;
 }
 
-interface HostInfo {
-  cpus: number;
-  cpuModel: string;
-  pinned: boolean;
-  node: string;
-  versions: Record<string, string>;
-}
 
-function describeHost(): HostInfo {
-  const firstLine = (cmd: string, args: string[]): string => {
-    const out = spawnSync(cmd, args, { encoding: 'utf8' });
-    return `${out.stdout ?? ''}${out.stderr ?? ''}`.trim().split('\n')[0] ?? '';
-  };
-  const versions: Record<string, string> = {};
-  for (const [cmd, args] of [['nginx', ['-v']], ['haproxy', ['-v']], ['wrk', ['-v']], ['openssl', ['version']]] as const) {
-    if (hasCommand(cmd)) versions[cmd] = firstLine(cmd, [...args]);
-  }
-  return { cpus: cpuCount(), cpuModel: cpus()[0]?.model.trim() ?? 'unknown', pinned: canPin, node: process.version, versions };
-}
 
 function printHeader(settings: Settings, host: HostInfo): void {
   console.log(`cores: ${host.cpus} (${host.cpuModel}); node ${host.node}`);
