@@ -19,3 +19,10 @@ export function latin1Slice(buf: Buffer, start: number, end: number): string {
 export function latin1Write(buf: Buffer, value: string, offset: number): number {
   return (buf as unknown as Latin1Buffer).latin1Write(value, offset, value.length);
 }
+
+/** `value` (every character U+0000-U+00FF) as one new Buffer of latin1 bytes. */
+export function latin1Buffer(value: string): Buffer {
+  const buf = Buffer.allocUnsafe(value.length);
+  latin1Write(buf, value, 0);
+  return buf;
+}

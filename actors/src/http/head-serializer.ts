@@ -1,5 +1,5 @@
 // Serializes a start line and a field array into one latin1 Buffer, refusing any character that could split the head.
-import { latin1Write } from './buffer-latin1.js';
+import { latin1Buffer } from './buffer-latin1.js';
 
 /*
  * What each part may hold. Checked with one precompiled regex per string: irregexp runs these as native
@@ -31,10 +31,12 @@ export function statusLine(version: string, status: number, reason: string): str
 /**
  * Appends the fields (minus any Content-Length and Transfer-Encoding they carry), then the single framing
  * line (`contentLength` >= 0 → Content-Length; `chunked` → Transfer-Encoding: chunked), then CRLF, to
- * `startLine`, and writes it all into one new Buffer. Returns null when a name is not a token or a value
- * holds a CTL (CR, LF, NUL, ...), DEL or a character above U+00FF: such a head is never written.
+ * `startLine`, and returns the head as a string of latin1 characters (every one U+0000-U+00FF, so one
+ * byte each: write it with `socket.write(text, 'latin1')`, which encodes it straight into the write
+ * without a Buffer of ours). Returns null when a name is not a token or a value holds a CTL (CR, LF,
+ * NUL, ...), DEL or a character above U+00FF: such a head is never written.
  */
-export function serializeHead(startLine: string, headers: readonly string[], contentLength: number, chunked: boolean): Buffer | null {
+export function serializeHeadText(startLine: string, headers: readonly string[], contentLength: number, chunked: boolean): string | null {
   if ((headers.length & 1) !== 0) return null;
   let head = startLine;
   for (let i = 0; i < headers.length; i += 2) {
@@ -46,10 +48,13 @@ export function serializeHead(startLine: string, headers: readonly string[], con
   }
   if (contentLength >= 0) head += `${CONTENT_LENGTH}${contentLength}\r\n`;
   else if (chunked) head += TRANSFER_ENCODING_CHUNKED;
-  head += '\r\n';
-  const buf = Buffer.allocUnsafe(head.length);
-  latin1Write(buf, head, 0);
-  return buf;
+  return `${head}\r\n`;
+}
+
+/** `serializeHeadText` written into one new Buffer. */
+export function serializeHead(startLine: string, headers: readonly string[], contentLength: number, chunked: boolean): Buffer | null {
+  const head = serializeHeadText(startLine, headers, contentLength, chunked);
+  return head === null ? null : latin1Buffer(head);
 }
 
 /** Content-Length and Transfer-Encoding in any case: the writer emits its own framing line instead. */

@@ -33,6 +33,7 @@ export { CHUNK_DATA_END, LAST_CHUNK, encodeChunkHeader } from './chunk-encoder.j
 export { normalizePath, type PathOptions, type PathResult } from './path-normalizer.js';
 export { parseAuthority, type AuthorityParts } from './host-authority.js';
 export { ALWAYS_PROTECTED_FIELDS, HOP_BY_HOP_FIELDS, filterHopByHop, isHopByHop } from './hop-by-hop.js';
-export { writeRequestHead } from './request-head-writer.js';
-export { writeResponseHead } from './response-head-writer.js';
+export { latin1Slice } from './buffer-latin1.js';
+export { writeRequestHead, writeRequestHeadText } from './request-head-writer.js';
+export { writeResponseHead, writeResponseHeadText } from './response-head-writer.js';
 export { STATIC_ERROR_STATUSES, STATUS_TEXT, errorResponse, statusText, type StaticErrorStatus } from './status-text.js';

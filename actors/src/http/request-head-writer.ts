@@ -1,6 +1,7 @@
 // Writes a request head for an upstream afresh, with exactly the framing the proxy decided on.
 import type { BodyFraming } from './body-framing.js';
-import { requestLine, serializeHead } from './head-serializer.js';
+import { latin1Buffer } from './buffer-latin1.js';
+import { requestLine, serializeHeadText } from './head-serializer.js';
 
 const HTTP_10 = 'HTTP/1.0';
 const HTTP_11 = 'HTTP/1.1';
@@ -24,8 +25,23 @@ export function writeRequestHead(
   headers: readonly string[],
   framing: BodyFraming,
 ): Buffer | null {
+  const text = writeRequestHeadText(method, target, versionMinor, headers, framing);
+  return text === null ? null : latin1Buffer(text);
+}
+
+/**
+ * The same head as a latin1 string (one byte per character), for `socket.write(text, 'latin1')`: Node
+ * then encodes it straight into the write (on its stack when under 16 KiB), and no Buffer is made.
+ */
+export function writeRequestHeadText(
+  method: string,
+  target: string,
+  versionMinor: 0 | 1,
+  headers: readonly string[],
+  framing: BodyFraming,
+): string | null {
   if (framing.kind === 'chunked' && versionMinor === 0) return null;
   const line = requestLine(method, target, versionMinor === 1 ? HTTP_11 : HTTP_10);
   if (line === null) return null;
-  return serializeHead(line, headers, framing.kind === 'length' ? framing.length : -1, framing.kind === 'chunked');
+  return serializeHeadText(line, headers, framing.kind === 'length' ? framing.length : -1, framing.kind === 'chunked');
 }

@@ -1,6 +1,7 @@
 // Writes a response head for a client afresh, with exactly the framing the proxy decided on.
 import type { ResponseFraming } from './body-framing.js';
-import { serializeHead, statusLine } from './head-serializer.js';
+import { latin1Buffer } from './buffer-latin1.js';
+import { serializeHeadText, statusLine } from './head-serializer.js';
 import { statusText } from './status-text.js';
 
 const HTTP_10 = 'HTTP/1.0';
@@ -24,6 +25,18 @@ export function writeResponseHead(
   headers: readonly string[],
   framing: ResponseFraming,
 ): Buffer | null {
+  const text = writeResponseHeadText(status, reason, versionMinor, headers, framing);
+  return text === null ? null : latin1Buffer(text);
+}
+
+/** The same head as a latin1 string (one byte per character), for `socket.write(text, 'latin1')`. */
+export function writeResponseHeadText(
+  status: number,
+  reason: string | undefined,
+  versionMinor: 0 | 1,
+  headers: readonly string[],
+  framing: ResponseFraming,
+): string | null {
   if (!Number.isInteger(status) || status < 100 || status > 599) return null;
   const mayFrame = status >= 200 && status !== 204;
   const contentLength = mayFrame && framing.kind === 'length' ? framing.length : -1;
@@ -31,5 +44,5 @@ export function writeResponseHead(
   if (chunked && versionMinor === 0) return null;
   const line = statusLine(versionMinor === 1 ? HTTP_11 : HTTP_10, status, reason ?? statusText(status));
   if (line === null) return null;
-  return serializeHead(line, headers, contentLength, chunked);
+  return serializeHeadText(line, headers, contentLength, chunked);
 }

@@ -24,12 +24,14 @@ import {
   errorResponse,
   filterHopByHop,
   framingLength,
+  latin1Slice,
   normalizePath,
   parseRequestHead,
   parseResponseHead,
   statusText,
-  writeRequestHead,
+  writeRequestHeadText,
   writeResponseHead,
+  writeResponseHeadText,
   type HttpErrorCode,
   type BodyFraming,
   type RequestHead,
@@ -170,7 +172,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private upstreamOrigins: readonly string[] = [];
   private timeouts: UpstreamTimeouts | undefined;
   private pool: TargetPool | undefined;
-  private upstreamHead: Buffer | null = null;
+  /** The upstream request head as latin1 text (see `writeRequestHeadText`). */
+  private upstreamHead: string | null = null;
   private upstreamFields: string[] = [];
   private upstreamTarget = '';
   private bufferedChunks: Buffer[] = [];
@@ -178,8 +181,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private isBodyComplete = false;
   private isChunkedUpstream = false;
   private upgrade: string | null = null;
-  /** A response head held back to leave with its small body in one write. */
-  private headOut: Buffer | null = null;
+  /** A response head (latin1 text) held back to leave with its small body in one write. */
+  private headOut: string | null = null;
   /** The client socket is corked until the current upstream read has been relayed. */
   private isClientCorked = false;
   private upstreamRt: UpstreamRuntime | undefined;
@@ -675,7 +678,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
   private connectUpstream(framing: BodyFraming): void {
     const head = this.head as RequestHead;
     // Upstream always speaks HTTP/1.1.
-    const upstreamHead = writeRequestHead(head.method, this.upstreamTarget, 1, this.upstreamFields, framing);
+    const upstreamHead = writeRequestHeadText(head.method, this.upstreamTarget, 1, this.upstreamFields, framing);
     if (upstreamHead === null) return this.respondError(400, 'bad-request', 'request cannot be written upstream', true);
     this.upstreamHead = upstreamHead;
     this.upstreamFraming = framing;
@@ -715,7 +718,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     const hasNoBody = !this.reqChunked && (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0));
     // Head and body leave in one writev; a body-less request is one write and needs no cork.
     if (!hasNoBody) socket.cork();
-    socket.write(this.upstreamHead as Buffer);
+    socket.write(this.upstreamHead as string, 'latin1');
     if (this.reqChunked) {
       this.writeBufferedBody(socket);
     } else if (hasNoBody) {
@@ -1053,10 +1056,11 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       connection: !this.isClientKeepAlive ? 'close' : isHttp11 ? undefined : 'keep-alive',
       stickyCookie: this.stickyCookie,
     });
-    const out = writeResponseHead(head.status, head.reason, isHttp11 ? 1 : 0, fields, clientFraming);
+    const out = writeResponseHeadText(head.status, head.reason, isHttp11 ? 1 : 0, fields, clientFraming);
     if (out === null) return this.failUpstream('upstream-bad-response', 'response head cannot be written to the client');
-    if (this.respState === RESP_BODY_LENGTH && bytesAfterHead >= this.respRemaining && this.respRemaining <= SMALL_BODY_BYTES) {
-      // One buffer, one write(2): cheaper than a corked writev of two for the common small answer.
+    if (this.respState === RESP_BODY_LENGTH && bytesAfterHead >= this.respRemaining && this.respRemaining + out.length <= SMALL_ANSWER_BYTES) {
+      // One string, one write(2): Node encodes a latin1 string under 16 KiB on its stack and writes it
+      // at once, so the common small answer costs no Buffer of ours and no corked writev of two.
       this.headOut = out;
     } else {
       // Head and the body bytes read with it leave in one writev.
@@ -1064,7 +1068,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         this.isClientCorked = true;
         this.socket.cork();
       }
-      this.writeClient(out);
+      this.writeClientText(out);
     }
     if (this.respState === RESP_DONE) this.responseDone();
     else this.armExchangeDeadline(D_IDLE, (this.timeouts as UpstreamTimeouts).idleMs);
@@ -1077,10 +1081,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     const headOut = this.headOut;
     if (headOut !== null) {
       this.headOut = null;
-      const joined = Buffer.allocUnsafe(headOut.length + n);
-      headOut.copy(joined, 0);
-      buf.copy(joined, headOut.length, start, start + n);
-      this.writeClient(joined);
+      // Body bytes as latin1 characters are the same bytes (U+0000-U+00FF map one to one).
+      this.writeClientText(headOut + latin1Slice(buf, start, start + n));
     } else {
       this.writeClient(start === 0 && n === buf.length ? buf : buf.subarray(start, start + n));
     }
@@ -1361,9 +1363,19 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     if (!this.socket.write(buf) && this.upstream !== undefined) this.upstream.socket.pause();
   }
 
+  /** Writes latin1 text (a head, or a head with its small body): one byte per character. */
+  private writeClientText(text: string): void {
+    this.exchangeBytesOut += text.length;
+    this.connBytesOut += text.length;
+    this.ctx.counters.bytesOut += text.length;
+    if (!this.socket.write(text, 'latin1') && this.upstream !== undefined) this.upstream.socket.pause();
+  }
+
   private resumeClient(): void {
     this.isPausedForPending = false;
-    this.socket.resume();
+    // resume() on a flowing socket is not free: it schedules a nextTick that calls read(0). Keep-alive
+    // exchanges that never paused would pay that on every request.
+    if (this.socket.isPaused()) this.socket.resume();
   }
 
   // =============================================================================================
@@ -1505,7 +1517,8 @@ const EMPTY_ORIGINS: readonly string[] = Object.freeze([]);
 const EMPTY_FIELDS: string[] = [];
 const RETRY_AFTER: readonly string[] = Object.freeze(['retry-after', '1']);
 /** Bodies up to this size that arrive with their head are copied behind it into one buffer. */
-const SMALL_BODY_BYTES = 16 * 1024;
+/** A head and body that fit Node's 16 KiB stack buffer for string writes leave as one string. */
+const SMALL_ANSWER_BYTES = 16 * 1024;
 
 /** The target with the fewest requests in flight, for queueing when all are at their limit. */
 function leastBusy(upstream: UpstreamRuntime): TargetRuntime | undefined {
