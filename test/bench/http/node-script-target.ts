@@ -36,3 +36,8 @@ export function startNodeHttpProxy(originPort: number, placement: TargetPlacemen
 export function startNodePipe(originPort: number, placement: TargetPlacement = {}): Promise<RunningTarget> {
   return startNodeScriptTarget('node-pipe', 'node-pipe-server.js', (port) => ['--port', String(port), '--origin', String(originPort)], placement);
 }
+
+/** The least a Node.js HTTP keep-alive proxy does (node-http-floor-server.ts): the ceiling for any of them. */
+export function startNodeHttpFloor(originPort: number, placement: TargetPlacement = {}): Promise<RunningTarget> {
+  return startNodeScriptTarget('node-http-floor', 'node-http-floor-server.js', (port) => ['--port', String(port), '--origin', String(originPort)], placement);
+}

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHaproxyHttpProxy } from './haproxy.js';
-import { startNodeHttpProxy, startNodePipe } from './node-script-target.js';
+import { startNodeHttpFloor, startNodeHttpProxy, startNodePipe } from './node-script-target.js';
 import { LARGE_BODY_BYTES, SMALL_BODY, startNginxHttpProxy, startNginxOrigin, type NginxInstance } from './nginx.js';
 import { benchSourceDir, repoRoot } from './paths.js';
 import { get, runChecks, type Check } from './probe.js';
@@ -49,6 +49,7 @@ const TargetName = {
   haproxy: 'haproxy',
   httpProxy: 'http-proxy',
   nodePipe: 'node-pipe',
+  nodeHttpFloor: 'node-http-floor',
   switchyard: 'switchyard',
   switchyardEvents: 'switchyard+events',
   switchyard50: 'switchyard-50',
@@ -82,6 +83,9 @@ const TARGETS: readonly TargetDef[] = [
   // No HTTP at all: what any Node.js proxy costs before parsing (one upstream socket per client, so
   // under Connection: close it pays two connections per request).
   { name: TargetName.nodePipe, needs: [], start: (origin) => startNodePipe(origin.port, { cpu: PROXY_CPU }) },
+  // The least HTTP work a Node.js proxy can do (find the head end, add one field, count the body):
+  // the ceiling any Node.js HTTP proxy works under here, and so the yardstick for ours.
+  { name: TargetName.nodeHttpFloor, needs: [], start: (origin) => startNodeHttpFloor(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.switchyard, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }) },
   { name: TargetName.switchyardEvents, needs: [], start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }, { withEvents: true }) },
   {
@@ -135,6 +139,7 @@ interface Measurement {
   vsNginx?: number;
   vsHttpProxy?: number;
   vsNodePipe?: number;
+  vsNodeHttpFloor?: number;
   /** Every round's req/s, in run order, when the row is the median of several rounds. */
   roundsRps?: number[];
 }
@@ -270,11 +275,13 @@ function addRatios(measurements: Measurement[]): void {
     const nginxRps = rpsOf(TargetName.nginx);
     const httpProxyRps = rpsOf(TargetName.httpProxy);
     const nodePipeRps = rpsOf(TargetName.nodePipe);
+    const floorRps = rpsOf(TargetName.nodeHttpFloor);
     for (const m of inScenario) {
       if (m.wrk === undefined) continue;
       if (nginxRps !== undefined && nginxRps > 0) m.vsNginx = m.wrk.requestsPerSec / nginxRps;
       if (httpProxyRps !== undefined && httpProxyRps > 0) m.vsHttpProxy = m.wrk.requestsPerSec / httpProxyRps;
       if (nodePipeRps !== undefined && nodePipeRps > 0) m.vsNodePipe = m.wrk.requestsPerSec / nodePipeRps;
+      if (floorRps !== undefined && floorRps > 0) m.vsNodeHttpFloor = m.wrk.requestsPerSec / floorRps;
     }
   }
 }
@@ -290,6 +297,7 @@ const COLUMNS: readonly Column[] = [
   { header: 'vs nginx', align: 'right' },
   { header: 'vs http-proxy', align: 'right' },
   { header: 'vs node-pipe', align: 'right' },
+  { header: 'vs http-floor', align: 'right' },
   { header: 'rounds req/s', align: 'right' },
 ];
 
@@ -310,6 +318,7 @@ function renderTable(rows: readonly Measurement[]): string {
             formatRatio(m.vsNginx),
             formatRatio(m.vsHttpProxy),
             formatRatio(m.vsNodePipe),
+            formatRatio(m.vsNodeHttpFloor),
             formatRoundsRange(m.roundsRps),
           ],
     ),
@@ -363,6 +372,7 @@ function writeResults(startedAt: Date, host: HostInfo, settings: Settings, measu
                 vsNginx: m.vsNginx ?? null,
                 vsHttpProxy: m.vsHttpProxy ?? null,
                 vsNodePipe: m.vsNodePipe ?? null,
+                vsNodeHttpFloor: m.vsNodeHttpFloor ?? null,
                 roundsRps: m.roundsRps ?? null,
               }),
         })),
