@@ -10,9 +10,11 @@ import { PROXY_NONE, parseProxyHeader, type ProxyEndpoint } from '../proxy-proto
 import type { Timed } from '../proxy/deadline-sweeper.js';
 import type { ListenerContext } from '../proxy/listener-context.js';
 import type { ProxySnapshot, TargetRuntime, UpstreamRuntime } from '../proxy/proxy-snapshot.js';
+import { BulkDirection, type RelayedBytes } from './bulk-direction.js';
 import { L4Facts, l4PolicyFor, type L4Policy, type ProxyAcceptPolicy } from './l4-policy.js';
 import { pickAnother, pickTarget } from './pick-target.js';
 import { proxyHeaderFor } from './proxy-header-out.js';
+import { relayReadBuffers } from './read-buffer-pool.js';
 import { peekSni } from './sni-peek.js';
 
 /** What a session needs of its listener. */
@@ -35,9 +37,18 @@ const P_CLOSED = 6;
 const ANY_VERSION = { v1: true, v2: true } as const;
 
 /**
+ * A 'data' chunk this long means Node's 64 KiB read came back full (more was waiting): the
+ * direction carries bulk data and switches to pooled reads (`BulkDirection`). Shorter exchanges
+ * (connect-heavy traffic, interactive protocols) never hold a pooled buffer.
+ */
+const BULK_CHUNK_BYTES = 64 * 1024;
+
+/**
  * The data plane of an L4 connection. Decisions come from the listener's `L4Policy` of the
  * snapshot current at accept; bytes are relayed by hand with pause/resume on `write() === false`
- * and 'drain' (backpressure both ways, and byte counts without a second pass), and a FIN from one
+ * and 'drain' (backpressure both ways, and byte counts without a second pass); a direction that
+ * carries bulk data switches from 'data' events to reads into reused buffers (`BulkDirection`:
+ * no fresh 64 KiB allocation and page faults per read), and a FIN from one
  * side is passed on as `end()` to the other while the other direction keeps flowing (both sockets
  * are half-open capable). Nothing of the client's reaches an upstream before every check passed:
  * a PROXY header from a trusted peer is required and stripped, one from anyone else is refused.
@@ -45,7 +56,7 @@ const ANY_VERSION = { v1: true, v2: true } as const;
  * One deadline serves every phase (PROXY header, first bytes, handshake, connect, idle) on the
  * shared sweeper; idle is checked as in WebSocket tunnels: traffic since the last check re-arms.
  */
-export class TcpSession implements Timed {
+export class TcpSession implements Timed, RelayedBytes {
   deadline = 0;
   /** Index in the sweeper's SlotSet (-1 outside); the sweeper writes it. */
   sweepSlot = -1;
@@ -81,6 +92,10 @@ export class TcpSession implements Timed {
   private cause: CloseCause | undefined;
   private bytesIn = 0;
   private bytesOut = 0;
+  /** Whether directions may switch to pooled reads: both ends plain TCP (set when relaying starts). */
+  private canPoolReads = false;
+  private clientToUpstream: BulkDirection | undefined;
+  private upstreamToClient: BulkDirection | undefined;
 
   private readonly onClientDataBound = (chunk: Buffer): void => this.onClientData(chunk);
   private readonly onClientEndBound = (): void => this.onClientEnd();
@@ -336,6 +351,7 @@ export class TcpSession implements Timed {
     socket.on('end', this.onUpstreamEndBound);
     socket.on('drain', this.onUpstreamDrainBound);
     this.phase = P_RELAY;
+    this.canPoolReads = this.stream === this.raw && !(socket instanceof tls.TLSSocket);
     this.arm(this.policy.idleMs);
     const pending = this.pending;
     this.pending = null;
@@ -350,10 +366,26 @@ export class TcpSession implements Timed {
   // =============================================================================================
 
   private relayClientChunk(chunk: Buffer): void {
+    this.relayed(true, chunk.length);
+    const upstream = this.upstream as net.Socket;
+    // Switched before the write, so that a pause() for backpressure below stops the reads too.
+    if (chunk.length >= BULK_CHUNK_BYTES && this.canPoolReads && this.clientToUpstream === undefined) {
+      this.clientToUpstream = BulkDirection.start(this.raw, upstream, relayReadBuffers, this, true);
+    }
+    if (!upstream.write(chunk)) this.stream.pause();
+  }
+
+  /** Counts relayed bytes (from 'data' chunks and from `BulkDirection`s) and marks traffic for the idle check. */
+  relayed(isClientToUpstream: boolean, bytes: number): void {
     this.hasTraffic = true;
-    this.bytesIn += chunk.length;
-    this.listener.context.counters.bytesIn += chunk.length;
-    if (!(this.upstream as net.Socket).write(chunk)) this.stream.pause();
+    const counters = this.listener.context.counters;
+    if (isClientToUpstream) {
+      this.bytesIn += bytes;
+      counters.bytesIn += bytes;
+    } else {
+      this.bytesOut += bytes;
+      counters.bytesOut += bytes;
+    }
   }
 
   /** An untrusted peer's first bytes on a PROXY-protocol listener, seen only once connected. */
@@ -368,10 +400,12 @@ export class TcpSession implements Timed {
   }
 
   private onUpstreamData(chunk: Buffer): void {
-    this.hasTraffic = true;
-    this.bytesOut += chunk.length;
-    this.listener.context.counters.bytesOut += chunk.length;
-    if (!this.stream.write(chunk)) (this.upstream as net.Socket).pause();
+    this.relayed(false, chunk.length);
+    const upstream = this.upstream as net.Socket;
+    if (chunk.length >= BULK_CHUNK_BYTES && this.canPoolReads && this.upstreamToClient === undefined) {
+      this.upstreamToClient = BulkDirection.start(upstream, this.raw, relayReadBuffers, this, false);
+    }
+    if (!this.stream.write(chunk)) upstream.pause();
   }
 
   private onClientEnd(): void {
@@ -462,6 +496,10 @@ export class TcpSession implements Timed {
     const target = this.target;
     if (target !== undefined && wasRelaying && !this.hasFailed) this.upstreamRuntime?.outlier?.recordSuccess(target.index);
     this.releaseTarget();
+    // Both sockets are closed: no read or write refers to the pooled buffers any more.
+    this.clientToUpstream?.release();
+    this.upstreamToClient?.release();
+    this.clientToUpstream = this.upstreamToClient = undefined;
     this.publishOpened();
     publishConnClosed(ctx, { connId: this.connId, openedAt: this.openedAt, requests: 0, bytesIn: this.bytesIn, bytesOut: this.bytesOut }, this.cause ?? 'client-closed');
   }

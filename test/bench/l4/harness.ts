@@ -23,7 +23,7 @@ const OVERRUN_ALLOWANCE_MS = 15_000;
 export interface Settings {
   durationSec: number;
   warmupSec: number;
-  /** Rounds per section; each target is measured once per round and its best round is reported. */
+  /** Rounds per section; each target is measured once per round and its median round is reported. */
   rounds: number;
   /** tcp bulk: bytes per transfer. */
   bulkBytes: number;
@@ -50,7 +50,7 @@ export interface MeasuredCpu {
 export interface Figures {
   /** The scenario's figure, higher is better (MB/s, connections/s, messages/s, …). */
   value: number;
-  /** Every round's figure, in ascending order (set by the section). */
+  /** Every round's figure, in run order (set by the section). */
   rounds?: number[];
   latencyMs: LoadResult['latencyMs'];
   errors: number;
@@ -116,7 +116,10 @@ export interface Goal {
 }
 
 export interface GoalResult extends Goal {
+  /** Median round of the target over median round of the peer. */
   ratio: number | null;
+  /** Lowest and highest ratio of the target to the peer within one round (they ran back to back). */
+  roundRatios: { min: number; max: number } | null;
   met: boolean | null;
 }
 
@@ -126,8 +129,9 @@ export const interruption = { stopping: false };
 /**
  * Starts every target of a section (idle ones cost nothing), checks each, then measures in
  * rounds: every scenario on every target in turn, so a burst of other load on a shared machine
- * hits one round of each target rather than all rounds of one. A row is the target's best round
- * (other load only ever lowers a figure); all rounds stay in `figures.rounds`.
+ * hits one round of each target rather than all rounds of one. A row is the target's median round
+ * (the lower middle for an even count): a best-of rewards one lucky round, and on a shared 2-core
+ * machine rounds differ by as much as the effects measured. All rounds stay in `figures.rounds`.
  */
 export async function runSection(section: string, targets: readonly TargetDef[], scenarios: readonly ScenarioDef[], originPid: number, rounds: number): Promise<ScenarioReport[]> {
   const failed = new Map<string, string>();
@@ -171,22 +175,23 @@ export async function runSection(section: string, targets: readonly TargetDef[],
     const rows = targets.map((def): Row => {
       const reason = failed.get(def.name);
       if (reason !== undefined) return { target: def.name, status: 'failed', reason, ratios: {} };
-      return bestRow(def.name, samples.get(`${s.name}/${def.name}`) ?? []);
+      return medianRow(def.name, samples.get(`${s.name}/${def.name}`) ?? []);
     });
     addRatios(rows, s.peers);
     return { section, name: s.name, description: s.description, unit: s.unit, peers: s.peers, extraColumns: s.extraColumns ?? [], rows };
   });
 }
 
-/** The round with the highest figure, carrying every round's figure; failed when any round failed. */
-function bestRow(target: string, rows: readonly Row[]): Row {
-  const ok = rows.filter((r) => r.figures !== undefined).sort((a, b) => (a.figures?.value ?? 0) - (b.figures?.value ?? 0));
-  const best = ok[ok.length - 1];
-  if (best?.figures === undefined || ok.length < rows.length) {
+/** The median round, carrying every round's figure in run order; failed when any round failed. */
+function medianRow(target: string, rows: readonly Row[]): Row {
+  const ok = rows.filter((r) => r.figures !== undefined);
+  const sorted = [...ok].sort((a, b) => (a.figures?.value ?? 0) - (b.figures?.value ?? 0));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (median?.figures === undefined || ok.length < rows.length) {
     const reason = rows.find((r) => r.status === 'failed')?.reason ?? 'not measured';
     return { target, status: 'failed', reason, ratios: {} };
   }
-  return { ...best, figures: { ...best.figures, rounds: ok.map((r) => r.figures?.value ?? 0) } };
+  return { ...median, figures: { ...median.figures, rounds: ok.map((r) => r.figures?.value ?? 0) } };
 }
 
 async function measureOne(targetName: string, scenario: ScenarioDef, target: RunningTarget, originPid: number, round: number): Promise<Row> {
@@ -228,7 +233,7 @@ export function renderScenario(report: ScenarioReport): string {
   const columns: Column[] = [
     { header: 'target' },
     { header: report.unit, align: 'right' },
-    { header: 'spread', align: 'right' },
+    { header: 'range', align: 'right' },
     { header: 'p50 ms', align: 'right' },
     { header: 'p99 ms', align: 'right' },
     { header: 'errors', align: 'right' },
@@ -245,7 +250,7 @@ export function renderScenario(report: ScenarioReport): string {
     return [
       row.target,
       formatFigure(f.value) + (isDisturbed(row.cpu) ? '*' : ''),
-      formatSpread(f.rounds),
+      formatRange(f.rounds),
       f.latencyMs === null ? '-' : formatMs(f.latencyMs.p50),
       f.latencyMs === null ? '-' : formatMs(f.latencyMs.p99),
       String(f.errors),
@@ -260,13 +265,22 @@ export function renderScenario(report: ScenarioReport): string {
   return formatTable(columns, rows);
 }
 
-/** Each goal's ratio from the reports; null when either side was not measured. */
+/** Each goal's ratio (of the median rounds) from the reports; null when either side was not measured. */
 export function evaluateGoals(goals: readonly Goal[], reports: readonly ScenarioReport[]): GoalResult[] {
   return goals.map((goal) => {
     const report = reports.find((r) => r.section === goal.section && r.name === goal.scenario);
-    const ratio = report?.rows.find((r) => r.target === goal.target)?.ratios[goal.peer] ?? null;
-    return { ...goal, ratio, met: ratio === null ? null : ratio >= goal.atLeast };
+    const row = report?.rows.find((r) => r.target === goal.target);
+    const ratio = row?.ratios[goal.peer] ?? null;
+    const roundRatios = ratiosByRound(row?.figures?.rounds, report?.rows.find((r) => r.target === goal.peer)?.figures?.rounds);
+    return { ...goal, ratio, roundRatios, met: ratio === null ? null : ratio >= goal.atLeast };
   });
+}
+
+/** The lowest and highest of round i's ratio over all rounds both sides measured. */
+function ratiosByRound(target: readonly number[] | undefined, peer: readonly number[] | undefined): GoalResult['roundRatios'] {
+  if (target === undefined || peer === undefined || target.length !== peer.length || target.length === 0) return null;
+  const ratios = target.map((value, i) => value / (peer[i] ?? Number.NaN)).filter((r) => Number.isFinite(r));
+  return ratios.length === 0 ? null : { min: Math.min(...ratios), max: Math.max(...ratios) };
 }
 
 /** Runs one load generator (load.ts) on the load core and returns its result. */
@@ -305,11 +319,10 @@ function formatCostUs(proxyPct: number | null | undefined, perSecond: number): s
   return us >= 100 ? String(Math.round(us)) : us.toFixed(1);
 }
 
-/** How far the worst round fell below the best (sorted ascending), `-` for one round: how far to trust a ratio. */
-function formatSpread(rounds: readonly number[] | undefined): string {
+/** Lowest and highest round, `-` for one round: how far to trust the median and its ratios. */
+function formatRange(rounds: readonly number[] | undefined): string {
   if (rounds === undefined || rounds.length < 2) return '-';
-  const best = rounds[rounds.length - 1] ?? 0;
-  return best > 0 ? `${Math.round((100 * (best - (rounds[0] ?? 0))) / best)}%` : '-';
+  return `${formatFigure(Math.min(...rounds))}-${formatFigure(Math.max(...rounds))}`;
 }
 
 /** Large figures as integers, small ones (MB/s on a slow box) with one decimal. */

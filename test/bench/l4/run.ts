@@ -89,7 +89,8 @@ async function main(): Promise<number> {
   if (goals.length > 0) console.log('');
   for (const g of goals) {
     const verdict = g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met';
-    console.log(`goal ${g.section} ${g.scenario}: ${g.target} >= ${g.atLeast.toFixed(2)}x ${g.peer}: ${g.ratio === null ? '-' : `${g.ratio.toFixed(2)}x`} (${verdict})`);
+    const perRound = g.roundRatios === null ? '' : `; within a round ${g.roundRatios.min.toFixed(2)}x-${g.roundRatios.max.toFixed(2)}x`;
+    console.log(`goal ${g.section} ${g.scenario}: ${g.target} >= ${g.atLeast.toFixed(2)}x ${g.peer}: ${g.ratio === null ? '-' : `${g.ratio.toFixed(2)}x`} of the medians${perRound} (${verdict})`);
   }
   if (reports.some((r) => r.rows.some((row) => isDisturbed(row.cpu)))) {
     console.log(
@@ -115,7 +116,7 @@ function printHeader(settings: Settings, host: HostInfo): void {
   );
   for (const [name, version] of Object.entries(host.versions)) console.log(`${name}: ${version}`);
   console.log(
-    `duration: ${settings.durationSec}s per timed run after ${settings.warmupSec}s warm-up; ${settings.rounds} rounds (targets take turns, best round reported); tcp bulk: ${settings.bulkBytes / 1024 ** 3} GiB; ` +
+    `duration: ${settings.durationSec}s per timed run after ${settings.warmupSec}s warm-up; ${settings.rounds} rounds (targets take turns, median round reported, range of all rounds beside it); tcp bulk: ${settings.bulkBytes / 1024 ** 3} GiB; ` +
       `sections: ${settings.sections.join(', ')}`,
   );
 }
@@ -140,7 +141,7 @@ function writeResults(startedAt: Date, host: HostInfo, settings: Settings, repor
 const USAGE = `usage: node test/dist/bench/l4/run.js [options]
   --duration <time>     each timed run: 10s (default), 30s, 1m
   --quick               3s timed runs, 2 rounds, for smoke runs
-  --rounds <n>          rounds per section; each target's best round is reported (default 3; 2 with --quick)
+  --rounds <n>          rounds per section; each target's median round is reported (default 3; 2 with --quick)
   --only <a,b,...>      sections: ${SECTIONS.map((s) => s.name).join(', ')} (default: all)
   --strict              exit 1 when a goal (tcp bulk >= 0.9x node-pipe, ws >= nginx) is missed
   --help`;
