@@ -70,7 +70,7 @@ interface TargetDef {
   name: TargetName;
   /** Commands this target needs on PATH; missing ones fail the run (see scripts/bench-deps.sh). */
   needs: readonly string[];
-  start(origin: NginxInstance & { extraPorts: readonly number[] }): Promise<RunningTarget>;
+  start(origin: NginxInstance & { extraPorts: readonly number[] }, settings: Settings): Promise<RunningTarget>;
 }
 
 const TARGETS: readonly TargetDef[] = [
@@ -99,7 +99,8 @@ const TARGETS: readonly TargetDef[] = [
   {
     name: TargetName.switchyard50Health,
     needs: [],
-    start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }, { targetPorts: origin.extraPorts, withHealthChecks: true }),
+    start: (origin, settings) =>
+      startSwitchyard(origin.port, { cpu: PROXY_CPU }, { targetPorts: origin.extraPorts, withHealthChecks: true, healthIntervalMs: settings.healthIntervalMs }),
   },
 ];
 
@@ -177,6 +178,8 @@ interface Settings {
   targets: TargetName[];
   /** Scenario names to run, in SCENARIOS order (default: all). */
   scenarios: string[];
+  /** The probe interval of `switchyard-50+health`; undefined: the config default (2 s). */
+  healthIntervalMs: number | undefined;
   /** Rounds over every target, interleaved (order reversed every other round); the median is reported. */
   rounds: number;
 }
@@ -242,7 +245,7 @@ async function measureTarget(def: TargetDef, origin: NginxInstance & { extraPort
 
   let target: RunningTarget;
   try {
-    target = await def.start(origin);
+    target = await def.start(origin, settings);
   } catch (err) {
     if (err instanceof TargetNotBuiltError) {
       console.log(`${def.name}: not built yet (${err.detail})`);
@@ -419,6 +422,8 @@ const USAGE = `usage: node test/dist/bench/http/run.js [options]
   --only <a,b,...>      targets to run: ${TARGETS.map((t) => t.name).join(', ')} (default: all)
   --scenarios <a,...>   scenarios to run: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
   --connections <n>     wrk connections (default 50)
+  --health-interval-ms <n>  probe interval of switchyard-50+health (default 2000: 25 probes/s over 50 targets);
+                        a shorter one scales the probing up, to see what a probe costs
   --rounds <n>          rounds over every target, interleaved; each row is the median round (default 1)
   --help`;
 
@@ -431,6 +436,7 @@ function parseSettings(argv: string[]): Settings {
       only: { type: 'string' },
       scenarios: { type: 'string' },
       connections: { type: 'string', default: '50' },
+      'health-interval-ms': { type: 'string' },
       rounds: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
@@ -451,11 +457,16 @@ function parseSettings(argv: string[]): Settings {
   }
   const connections = Number(values.connections);
   if (!Number.isInteger(connections) || connections < 1) throw new UsageError(`--connections: expected a positive integer, got ${values.connections}`);
+  const healthIntervalText = values['health-interval-ms'];
+  const healthIntervalMs = healthIntervalText === undefined ? undefined : Number(healthIntervalText);
+  if (healthIntervalMs !== undefined && (!Number.isInteger(healthIntervalMs) || healthIntervalMs < 10)) {
+    throw new UsageError(`--health-interval-ms: expected an integer of at least 10, got ${healthIntervalText}`);
+  }
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new UsageError(`--rounds: expected an integer from 1 to 20, got ${values.rounds}`);
   const durationSec =
     values.duration !== undefined ? parseDurationSec(values.duration) : values.quick ? QUICK_DURATION_SEC : DEFAULT_DURATION_SEC;
-  return { durationSec, warmupSec: WARMUP_SEC, connections, threads: WRK_THREADS, targets: targets as TargetName[], scenarios, rounds };
+  return { durationSec, warmupSec: WARMUP_SEC, connections, threads: WRK_THREADS, targets: targets as TargetName[], scenarios, healthIntervalMs, rounds };
 }
 
 
