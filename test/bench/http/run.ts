@@ -54,16 +54,21 @@ const TargetName = {
   switchyardEvents: 'switchyard+events',
   switchyard50: 'switchyard-50',
   switchyard50Health: 'switchyard-50+health',
+  haproxy50: 'haproxy-50',
+  haproxy50Health: 'haproxy-50+health',
 } as const;
 
 /** The 50-target pair: the same origin behind 50 ports, without and with active health checks. */
 const MANY_TARGETS = 50;
+/** Switchyard's default `healthCheck.interval`, used for HAProxy's checks too. */
+const DEFAULT_HEALTH_INTERVAL_MS = 2000;
 type TargetName = (typeof TargetName)[keyof typeof TargetName];
 
 /** Targets that are another target plus one feature: their cost is shown round by round (paired-rounds.ts). */
 const PAIRS: readonly Pair[] = [
   { baseline: TargetName.switchyard, variant: TargetName.switchyardEvents },
   { baseline: TargetName.switchyard50, variant: TargetName.switchyard50Health },
+  { baseline: TargetName.haproxy50, variant: TargetName.haproxy50Health },
 ];
 
 interface TargetDef {
@@ -101,6 +106,14 @@ const TARGETS: readonly TargetDef[] = [
     needs: [],
     start: (origin, settings) =>
       startSwitchyard(origin.port, { cpu: PROXY_CPU }, { targetPorts: origin.extraPorts, withHealthChecks: true, healthIntervalMs: settings.healthIntervalMs }),
+  },
+  // The same pair with HAProxy's own checks: what 25 checks a second cost a peer on this machine.
+  { name: TargetName.haproxy50, needs: ['haproxy'], start: (origin) => startHaproxyHttpProxy(origin.port, { cpu: PROXY_CPU }, { extraPorts: origin.extraPorts }) },
+  {
+    name: TargetName.haproxy50Health,
+    needs: ['haproxy'],
+    start: (origin, settings) =>
+      startHaproxyHttpProxy(origin.port, { cpu: PROXY_CPU }, { extraPorts: origin.extraPorts, healthCheckIntervalMs: settings.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS }),
   },
 ];
 
@@ -178,7 +191,7 @@ interface Settings {
   targets: TargetName[];
   /** Scenario names to run, in SCENARIOS order (default: all). */
   scenarios: string[];
-  /** The probe interval of `switchyard-50+health`; undefined: the config default (2 s). */
+  /** The probe interval of `switchyard-50+health` and `haproxy-50+health`; undefined: Switchyard's default (2 s). */
   healthIntervalMs: number | undefined;
   /** Rounds over every target, interleaved (order reversed every other round); the median is reported. */
   rounds: number;
@@ -191,7 +204,8 @@ async function main(): Promise<number> {
   const host = describeHost([['wrk', ['-v']], ['nginx', ['-v']], ['haproxy', ['-v']]]);
   printHeader(settings, host);
 
-  const wantsMany = settings.targets.some((t) => t === TargetName.switchyard50 || t === TargetName.switchyard50Health);
+  const manyTargets: readonly TargetName[] = [TargetName.switchyard50, TargetName.switchyard50Health, TargetName.haproxy50, TargetName.haproxy50Health];
+  const wantsMany = settings.targets.some((t) => manyTargets.includes(t));
   const origin = await startNginxOrigin({ cpu: ORIGIN_CPU }, wantsMany ? MANY_TARGETS - 1 : 0);
   const originProblems = await runChecks(origin.port, CHECKS.slice(0, 2));
   if (originProblems.length > 0) throw new Error(`origin is not serving as expected:\n  ${originProblems.join('\n  ')}`);
@@ -422,7 +436,7 @@ const USAGE = `usage: node test/dist/bench/http/run.js [options]
   --only <a,b,...>      targets to run: ${TARGETS.map((t) => t.name).join(', ')} (default: all)
   --scenarios <a,...>   scenarios to run: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
   --connections <n>     wrk connections (default 50)
-  --health-interval-ms <n>  probe interval of switchyard-50+health (default 2000: 25 probes/s over 50 targets);
+  --health-interval-ms <n>  probe interval of switchyard-50+health and haproxy-50+health (default 2000: 25 probes/s over 50 targets);
                         a shorter one scales the probing up, to see what a probe costs
   --rounds <n>          rounds over every target, interleaved; each row is the median round (default 1)
   --help`;
