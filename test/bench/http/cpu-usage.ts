@@ -8,8 +8,8 @@ export interface CpuSnapshot {
   atMs: number;
   /** Per CPU: ticks in total, idle (idle + iowait), stolen by the hypervisor, and in interrupts (irq + softirq). */
   cores: { total: number; idle: number; steal: number; irq: number }[];
-  /** Per pid: user + system ticks, absent when the process was gone. */
-  processes: Map<number, number>;
+  /** Per pid: user and system ticks, absent when the process was gone. */
+  processes: Map<number, { user: number; system: number }>;
 }
 
 export interface CpuUsage {
@@ -21,11 +21,17 @@ export interface CpuUsage {
   cores: { busyPct: number; stealPct: number; irqPct: number }[];
   /** Per pid, in percent of one CPU over the wall time. */
   processes: Record<number, number>;
+  /**
+   * Per pid, the same split into user and system (kernel) time, in ms. On loopback a proxy's
+   * system time is mostly copying and waking peers, which moves with the other core's idle state;
+   * its user time is its own code, so the two tell apart "our code got slower" from "the kernel did".
+   */
+  processTimes: Record<number, { userMs: number; systemMs: number }>;
 }
 
 /** Reads /proc/stat and /proc/<pid>/stat for `pids`; empty on systems without /proc. */
 export function sampleCpu(pids: readonly number[]): CpuSnapshot {
-  const processes = new Map<number, number>();
+  const processes = new Map<number, { user: number; system: number }>();
   for (const pid of pids) {
     const ticks = processTicks(pid);
     if (ticks !== undefined) processes.set(pid, ticks);
@@ -44,11 +50,16 @@ export function usageBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage 
       : { busyPct: (100 * (total - (a.idle - b.idle))) / total, stealPct: (100 * (a.steal - b.steal)) / total, irqPct: (100 * (a.irq - b.irq)) / total };
   });
   const processes: Record<number, number> = {};
+  const processTimes: Record<number, { userMs: number; systemMs: number }> = {};
   for (const [pid, ticks] of after.processes) {
     const start = before.processes.get(pid);
-    if (start !== undefined && wallMs > 0) processes[pid] = (100 * (ticks - start) * MS_PER_TICK) / wallMs;
+    if (start === undefined || wallMs <= 0) continue;
+    const userMs = (ticks.user - start.user) * MS_PER_TICK;
+    const systemMs = (ticks.system - start.system) * MS_PER_TICK;
+    processes[pid] = (100 * (userMs + systemMs)) / wallMs;
+    processTimes[pid] = { userMs, systemMs };
   }
-  return { wallMs, cores, processes };
+  return { wallMs, cores, processes, processTimes };
 }
 
 function coreTicks(): CpuSnapshot['cores'] {
@@ -66,12 +77,12 @@ function coreTicks(): CpuSnapshot['cores'] {
   }
 }
 
-function processTicks(pid: number): number | undefined {
+function processTicks(pid: number): { user: number; system: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces; fields after ")" start at 3 (state).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime (14) + stime (15)
+    return { user: Number(fields[11]), system: Number(fields[12]) }; // utime (14), stime (15)
   } catch {
     return undefined;
   }

@@ -38,9 +38,23 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
   return { port: options.port, pid: proc.pid, dir, process: proc, stop: () => proc.stop() };
 }
 
+/** More targets for the 50-target pair, as `switchyard-50` has them. */
+export interface HaproxyTargets {
+  /** More ports of the same origin, each one more server of the backend (round robin). */
+  extraPorts?: readonly number[];
+  /**
+   * HAProxy's own active check on every server: `GET /` every `intervalMs` (2 s as Switchyard's
+   * default). HAProxy opens a new connection for each check and closes it after the answer.
+   */
+  healthCheckIntervalMs?: number | undefined;
+}
+
 /** HAProxy as an HTTP reverse proxy in front of `originPort`, keeping server connections alive and shared. */
-export async function startHaproxyHttpProxy(originPort: number, placement: TargetPlacement = {}): Promise<HaproxyInstance> {
+export async function startHaproxyHttpProxy(originPort: number, placement: TargetPlacement = {}, targets: HaproxyTargets = {}): Promise<HaproxyInstance> {
   const port = await freePort();
+  const check = targets.healthCheckIntervalMs === undefined ? '' : ` check inter ${targets.healthCheckIntervalMs}`;
+  const servers = [originPort, ...(targets.extraPorts ?? [])].map((p, i) => `    server origin${i} 127.0.0.1:${p}${check}`).join('\n');
+  const httpCheck = targets.healthCheckIntervalMs === undefined ? '' : '\n    option httpchk GET /';
   return startHaproxy({
     ...placement,
     name: 'haproxy',
@@ -60,6 +74,7 @@ frontend bench
     default_backend origin
 
 backend origin
-    server origin 127.0.0.1:${originPort}`,
+    balance roundrobin${httpCheck}
+${servers}`,
   });
 }

@@ -1,5 +1,5 @@
 // HTTP reverse-proxy comparison: one nginx origin, each proxy in turn in front of it, three wrk scenarios.
-// Usage: node test/dist/bench/http/run.js [--quick | --duration 10s] [--only nginx,haproxy,...] [--connections 50] [--rounds 3]
+// Usage: node test/dist/bench/http/run.js [--quick | --duration 10s] [--only nginx,haproxy,...] [--scenarios keepalive-64k] [--connections 50] [--rounds 3]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { get, runChecks, type Check } from './probe.js';
 import { sampleCpu, usageBetween } from './cpu-usage.js';
 import { canPin, setCpuAffinity, stopAllProcesses } from './processes.js';
 import { medianRounds } from './median-round.js';
+import { pairRounds, renderPaired, type Pair, type PairedScenario } from './paired-rounds.js';
 import { startSwitchyard } from './switchyard-target.js';
 import { formatInteger, formatMs, formatRatio, formatTable, type Column } from './table.js';
 import { TargetNotBuiltError, type RunningTarget } from './target.js';
@@ -54,17 +55,28 @@ const TargetName = {
   switchyardEvents: 'switchyard+events',
   switchyard50: 'switchyard-50',
   switchyard50Health: 'switchyard-50+health',
+  haproxy50: 'haproxy-50',
+  haproxy50Health: 'haproxy-50+health',
 } as const;
 
 /** The 50-target pair: the same origin behind 50 ports, without and with active health checks. */
 const MANY_TARGETS = 50;
+/** Switchyard's default `healthCheck.interval`, used for HAProxy's checks too. */
+const DEFAULT_HEALTH_INTERVAL_MS = 2000;
 type TargetName = (typeof TargetName)[keyof typeof TargetName];
+
+/** Targets that are another target plus one feature: their cost is shown round by round (paired-rounds.ts). */
+const PAIRS: readonly Pair[] = [
+  { baseline: TargetName.switchyard, variant: TargetName.switchyardEvents },
+  { baseline: TargetName.switchyard50, variant: TargetName.switchyard50Health },
+  { baseline: TargetName.haproxy50, variant: TargetName.haproxy50Health },
+];
 
 interface TargetDef {
   name: TargetName;
   /** Commands this target needs on PATH; missing ones fail the run (see scripts/bench-deps.sh). */
   needs: readonly string[];
-  start(origin: NginxInstance & { extraPorts: readonly number[] }): Promise<RunningTarget>;
+  start(origin: NginxInstance & { extraPorts: readonly number[] }, settings: Settings): Promise<RunningTarget>;
 }
 
 const TARGETS: readonly TargetDef[] = [
@@ -96,7 +108,16 @@ const TARGETS: readonly TargetDef[] = [
   {
     name: TargetName.switchyard50Health,
     needs: [],
-    start: (origin) => startSwitchyard(origin.port, { cpu: PROXY_CPU }, { targetPorts: origin.extraPorts, withHealthChecks: true }),
+    start: (origin, settings) =>
+      startSwitchyard(origin.port, { cpu: PROXY_CPU }, { targetPorts: origin.extraPorts, withHealthChecks: true, healthIntervalMs: settings.healthIntervalMs }),
+  },
+  // The same pair with HAProxy's own checks: what 25 checks a second cost a peer on this machine.
+  { name: TargetName.haproxy50, needs: ['haproxy'], start: (origin) => startHaproxyHttpProxy(origin.port, { cpu: PROXY_CPU }, { extraPorts: origin.extraPorts }) },
+  {
+    name: TargetName.haproxy50Health,
+    needs: ['haproxy'],
+    start: (origin, settings) =>
+      startHaproxyHttpProxy(origin.port, { cpu: PROXY_CPU }, { extraPorts: origin.extraPorts, healthCheckIntervalMs: settings.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS }),
   },
 ];
 
@@ -158,6 +179,13 @@ interface MeasuredCpu {
    * pinning, where nothing is known to own the core.
    */
   foreignPct: number | null;
+  /**
+   * The proxy process's CPU time per completed request, in µs, split into user (its own code) and
+   * system (kernel: socket copies, waking wrk and the origin). With the proxy's core saturated this
+   * is the inverse of req/s, and the split shows which side moved between two runs.
+   */
+  proxyUserUsPerReq: number | null;
+  proxySystemUsPerReq: number | null;
 }
 
 interface Settings {
@@ -166,6 +194,10 @@ interface Settings {
   connections: number;
   threads: number;
   targets: TargetName[];
+  /** Scenario names to run, in SCENARIOS order (default: all). */
+  scenarios: string[];
+  /** The probe interval of `switchyard-50+health` and `haproxy-50+health`; undefined: Switchyard's default (2 s). */
+  healthIntervalMs: number | undefined;
   /** Rounds over every target, interleaved (order reversed every other round); the median is reported. */
   rounds: number;
 }
@@ -177,7 +209,8 @@ async function main(): Promise<number> {
   const host = describeHost([['wrk', ['-v']], ['nginx', ['-v']], ['haproxy', ['-v']]]);
   printHeader(settings, host);
 
-  const wantsMany = settings.targets.some((t) => t === TargetName.switchyard50 || t === TargetName.switchyard50Health);
+  const manyTargets: readonly TargetName[] = [TargetName.switchyard50, TargetName.switchyard50Health, TargetName.haproxy50, TargetName.haproxy50Health];
+  const wantsMany = settings.targets.some((t) => manyTargets.includes(t));
   const origin = await startNginxOrigin({ cpu: ORIGIN_CPU }, wantsMany ? MANY_TARGETS - 1 : 0);
   const originProblems = await runChecks(origin.port, CHECKS.slice(0, 2));
   if (originProblems.length > 0) throw new Error(`origin is not serving as expected:\n  ${originProblems.join('\n  ')}`);
@@ -197,28 +230,41 @@ async function main(): Promise<number> {
   }
   const measurements = medianRounds(rounds.map((round) => round.map((m) => ({ ...m, rps: m.wrk?.requestsPerSec }))));
   addRatios(measurements);
+  const paired = pairRounds(
+    rounds.map((round) =>
+      round.map((m) => ({
+        target: m.target,
+        scenario: m.scenario,
+        rps: m.wrk?.requestsPerSec,
+        userUsPerReq: m.cpu?.proxyUserUsPerReq ?? undefined,
+        systemUsPerReq: m.cpu?.proxySystemUsPerReq ?? undefined,
+      })),
+    ),
+    PAIRS,
+  );
 
-  for (const scenario of SCENARIOS) {
+  for (const scenario of selectedScenarios(settings)) {
     console.log(`\n${scenario.name}: ${scenario.description}, wrk -t${settings.threads} -c${settings.connections} -d${settings.durationSec}s`);
     console.log(renderTable(measurements.filter((m) => m.scenario === scenario.name)));
   }
+  if (paired.length > 0) console.log(`\n${renderPaired(paired)}`);
   if (measurements.some((m) => isDisturbed(m.cpu))) {
     console.log(`\n* CPU ${PROXY_CPU} (the proxy's core) was more than ${FOREIGN_LOAD_LIMIT_PCT}% busy outside the proxy process during that run: ` +
         'other load on the machine, or kernel network work; rerun before trusting it');
   }
 
-  const file = writeResults(startedAt, host, settings, measurements);
+  const file = writeResults(startedAt, host, settings, measurements, paired);
   console.log(`\nresults: ${relative(process.cwd(), file)}`);
   return measurements.some((m) => m.status === 'failed') ? 1 : 0;
 }
 
 async function measureTarget(def: TargetDef, origin: NginxInstance & { extraPorts: readonly number[] }, settings: Settings): Promise<Measurement[]> {
   const all = (status: Status, reason: string): Measurement[] =>
-    SCENARIOS.map((s) => ({ target: def.name, scenario: s.name, status, reason }));
+    selectedScenarios(settings).map((s) => ({ target: def.name, scenario: s.name, status, reason }));
 
   let target: RunningTarget;
   try {
-    target = await def.start(origin);
+    target = await def.start(origin, settings);
   } catch (err) {
     if (err instanceof TargetNotBuiltError) {
       console.log(`${def.name}: not built yet (${err.detail})`);
@@ -236,7 +282,7 @@ async function measureTarget(def: TargetDef, origin: NginxInstance & { extraPort
     }
     console.log(`${def.name}: 127.0.0.1:${target.port} (pid ${target.pid})`);
     const results: Measurement[] = [];
-    for (const scenario of SCENARIOS) {
+    for (const scenario of selectedScenarios(settings)) {
       if (stopping) break;
       const url = `http://127.0.0.1:${target.port}${scenario.path}`;
       const wrkOptions = { url, connections: settings.connections, threads: settings.threads, headers: scenario.headers, cpu: WRK_CPU };
@@ -248,12 +294,21 @@ async function measureTarget(def: TargetDef, origin: NginxInstance & { extraPort
         const proxyPct = usage.processes[target.pid] ?? null;
         const proxyCoreBusy = usage.cores[PROXY_CPU]?.busyPct;
         const foreignPct = canPin && proxyPct !== null && proxyCoreBusy !== undefined ? Math.max(0, proxyCoreBusy - proxyPct) : null;
-        const cpu = { proxyPct, originPct: usage.processes[origin.pid] ?? null, cores: usage.cores, foreignPct };
+        const times = usage.processTimes[target.pid];
+        const usPerReq = (ms: number | undefined): number | null => (ms === undefined || wrk.requests === 0 ? null : (ms * 1000) / wrk.requests);
+        const cpu: MeasuredCpu = {
+          proxyPct,
+          originPct: usage.processes[origin.pid] ?? null,
+          cores: usage.cores,
+          foreignPct,
+          proxyUserUsPerReq: usPerReq(times?.userMs),
+          proxySystemUsPerReq: usPerReq(times?.systemMs),
+        };
         results.push({ target: def.name, scenario: scenario.name, status: 'ok', wrk, cpu });
         console.log(
           `  ${scenario.name.padEnd(16)} ${formatInteger(wrk.requestsPerSec).padStart(9)} req/s` +
             `  p50 ${formatMs(wrk.latencyMs.p50)} ms  p99 ${formatMs(wrk.latencyMs.p99)} ms  errors ${wrk.errors.total}` +
-            `  proxy cpu ${formatPct(cpu.proxyPct)}  cpu${WRK_CPU} ${formatPct(cpu.cores[WRK_CPU]?.busyPct)}` +
+            `  proxy cpu ${formatPct(cpu.proxyPct)} ${formatUsPerReq(cpu)} us/req (${formatUserSystem(cpu)})  cpu${WRK_CPU} ${formatPct(cpu.cores[WRK_CPU]?.busyPct)}` +
             (isDisturbed(cpu) ? `  (* CPU ${PROXY_CPU} was ${formatPct(cpu.foreignPct)} busy outside the proxy)` : ''),
         );
       } catch (err) {
@@ -293,6 +348,7 @@ const COLUMNS: readonly Column[] = [
   { header: 'p99 ms', align: 'right' },
   { header: 'errors', align: 'right' },
   { header: 'proxy cpu', align: 'right' },
+  { header: 'us/req', align: 'right' },
   { header: `cpu${WRK_CPU} busy`, align: 'right' },
   { header: 'vs nginx', align: 'right' },
   { header: 'vs http-proxy', align: 'right' },
@@ -314,6 +370,7 @@ function renderTable(rows: readonly Measurement[]): string {
             formatMs(m.wrk.latencyMs.p99),
             String(m.wrk.errors.total),
             formatPct(m.cpu?.proxyPct),
+            formatUsPerReq(m.cpu),
             formatPct(m.cpu?.cores[WRK_CPU]?.busyPct),
             formatRatio(m.vsNginx),
             formatRatio(m.vsHttpProxy),
@@ -341,7 +398,7 @@ function printHeader(settings: Settings, host: HostInfo): void {
   );
 }
 
-function writeResults(startedAt: Date, host: HostInfo, settings: Settings, measurements: readonly Measurement[]): string {
+function writeResults(startedAt: Date, host: HostInfo, settings: Settings, measurements: readonly Measurement[], paired: readonly PairedScenario[]): string {
   const dir = join(benchSourceDir(), 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `http-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
@@ -351,7 +408,7 @@ function writeResults(startedAt: Date, host: HostInfo, settings: Settings, measu
     finishedAt: new Date().toISOString(),
     host,
     settings: { ...settings, cpu: { wrk: WRK_CPU, proxy: PROXY_CPU, origin: ORIGIN_CPU } },
-    scenarios: SCENARIOS.map((s) => ({
+    scenarios: selectedScenarios(settings).map((s) => ({
       ...s,
       results: measurements
         .filter((m) => m.scenario === s.name)
@@ -377,6 +434,7 @@ function writeResults(startedAt: Date, host: HostInfo, settings: Settings, measu
               }),
         })),
     })),
+    paired,
   };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
@@ -386,7 +444,10 @@ const USAGE = `usage: node test/dist/bench/http/run.js [options]
   --duration <time>     measured time per scenario: 10s (default), 30s, 1m
   --quick               3s per scenario, for smoke runs
   --only <a,b,...>      targets to run: ${TARGETS.map((t) => t.name).join(', ')} (default: all)
+  --scenarios <a,...>   scenarios to run: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
   --connections <n>     wrk connections (default 50)
+  --health-interval-ms <n>  probe interval of switchyard-50+health and haproxy-50+health (default 2000: 25 probes/s over 50 targets);
+                        a shorter one scales the probing up, to see what a probe costs
   --rounds <n>          rounds over every target, interleaved; each row is the median round (default 1)
   --help`;
 
@@ -397,7 +458,9 @@ function parseSettings(argv: string[]): Settings {
       duration: { type: 'string' },
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
+      scenarios: { type: 'string' },
       connections: { type: 'string', default: '50' },
+      'health-interval-ms': { type: 'string' },
       rounds: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
@@ -410,22 +473,50 @@ function parseSettings(argv: string[]): Settings {
   const targets = values.only === undefined ? known : values.only.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const unknown = targets.filter((t) => !(known as string[]).includes(t));
   if (unknown.length > 0 || targets.length === 0) throw new UsageError(`--only: unknown target(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const scenarioNames = SCENARIOS.map((s) => s.name);
+  const scenarios = values.scenarios === undefined ? scenarioNames : values.scenarios.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknownScenarios = scenarios.filter((s) => !scenarioNames.includes(s));
+  if (unknownScenarios.length > 0 || scenarios.length === 0) {
+    throw new UsageError(`--scenarios: unknown scenario(s) ${unknownScenarios.join(', ')}; known: ${scenarioNames.join(', ')}`);
+  }
   const connections = Number(values.connections);
   if (!Number.isInteger(connections) || connections < 1) throw new UsageError(`--connections: expected a positive integer, got ${values.connections}`);
+  const healthIntervalText = values['health-interval-ms'];
+  const healthIntervalMs = healthIntervalText === undefined ? undefined : Number(healthIntervalText);
+  if (healthIntervalMs !== undefined && (!Number.isInteger(healthIntervalMs) || healthIntervalMs < 10)) {
+    throw new UsageError(`--health-interval-ms: expected an integer of at least 10, got ${healthIntervalText}`);
+  }
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new UsageError(`--rounds: expected an integer from 1 to 20, got ${values.rounds}`);
   const durationSec =
     values.duration !== undefined ? parseDurationSec(values.duration) : values.quick ? QUICK_DURATION_SEC : DEFAULT_DURATION_SEC;
-  return { durationSec, warmupSec: WARMUP_SEC, connections, threads: WRK_THREADS, targets: targets as TargetName[], rounds };
+  return { durationSec, warmupSec: WARMUP_SEC, connections, threads: WRK_THREADS, targets: targets as TargetName[], scenarios, healthIntervalMs, rounds };
 }
 
 
 
 
+/** The scenarios this run measures, in their fixed order. */
+function selectedScenarios(settings: Settings): readonly Scenario[] {
+  return SCENARIOS.filter((s) => settings.scenarios.includes(s.name));
+}
+
 /** `min–max` req/s over the rounds, or '-' for a single round. */
 function formatRoundsRange(rps: readonly number[] | undefined): string {
   if (rps === undefined || rps.length < 2) return '-';
   return `${formatInteger(Math.min(...rps))}–${formatInteger(Math.max(...rps))}`;
+}
+
+/** The proxy's CPU µs per request, user + system. */
+function formatUsPerReq(cpu: MeasuredCpu | undefined): string {
+  const user = cpu?.proxyUserUsPerReq ?? null;
+  const system = cpu?.proxySystemUsPerReq ?? null;
+  return user === null || system === null ? '-' : (user + system).toFixed(1);
+}
+
+function formatUserSystem(cpu: MeasuredCpu): string {
+  if (cpu.proxyUserUsPerReq === null || cpu.proxySystemUsPerReq === null) return 'user+sys -';
+  return `user ${cpu.proxyUserUsPerReq.toFixed(1)} + sys ${cpu.proxySystemUsPerReq.toFixed(1)}`;
 }
 
 function isDisturbed(cpu: MeasuredCpu | undefined): boolean {

@@ -1,5 +1,5 @@
 // The Switchyard process the HTTP bench measures: one node, one listener, one upstream, nothing else.
-// Usage: node switchyard-server.js <listenPort> <originPort[,originPort...]> [--events] [--health] [--ws-subscriber <adminPort>]
+// Usage: node switchyard-server.js <listenPort> <originPort[,originPort...]> [--events] [--health [--health-interval-ms <ms>]] [--ws-subscriber <adminPort>]
 // --ws-subscriber: also the admin listener (metrics, /events) on adminPort, for an event-stream client to subscribe.
 import { loadConfig } from '@switchyard/config';
 import { startProxyNode, tuneHeapForRelaying } from '@switchyard/actors';
@@ -10,6 +10,8 @@ const withEvents = flags.includes('--events');
 const withHealth = flags.includes('--health');
 const wsAt = flags.indexOf('--ws-subscriber');
 const adminPort = wsAt < 0 ? undefined : flags[wsAt + 1];
+const intervalAt = flags.indexOf('--health-interval-ms');
+const healthIntervalMs = intervalAt < 0 ? undefined : Number(flags[intervalAt + 1]);
 const config = loadConfig({
   listeners: [{ name: 'bench', address: `127.0.0.1:${listenPort}` }],
   routes: [{ name: 'all', forward: { upstream: 'origin' } }],
@@ -18,7 +20,7 @@ const config = loadConfig({
       name: 'origin',
       targets: originPorts.split(',').map((port) => ({ address: `127.0.0.1:${port}` })),
       pool: { maxIdle: 256 },
-      ...(withHealth ? { healthCheck: { type: 'http' as const, path: '/' } } : {}),
+      ...(withHealth ? { healthCheck: { type: 'http' as const, path: '/', ...(healthIntervalMs === undefined ? {} : { interval: healthIntervalMs }) } } : {}),
     },
   ],
   server: { accessLog: { enabled: false } },

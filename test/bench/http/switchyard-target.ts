@@ -15,10 +15,16 @@ export interface SwitchyardMode {
   targetPorts?: readonly number[];
   /** Active HTTP health checks on every target (2 s interval, HAProxy-like defaults). */
   withHealthChecks?: boolean;
+  /** With `withHealthChecks`: another probe interval than the default 2 s. */
+  healthIntervalMs?: number | undefined;
 }
 
 export function startSwitchyard(originPort: number, placement: TargetPlacement = {}, mode: SwitchyardMode = {}): Promise<RunningTarget> {
   const ports = [originPort, ...(mode.targetPorts ?? [])].join(',');
-  const flags = [...(mode.withEvents === true ? ['--events'] : []), ...(mode.withHealthChecks === true ? ['--health'] : [])];
+  const flags = [
+    ...(mode.withEvents === true ? ['--events'] : []),
+    ...(mode.withHealthChecks === true ? ['--health'] : []),
+    ...(mode.withHealthChecks === true && mode.healthIntervalMs !== undefined ? ['--health-interval-ms', String(mode.healthIntervalMs)] : []),
+  ];
   return startNodeScriptTarget('switchyard', 'switchyard-server.js', (port) => [String(port), ports, ...flags], placement);
 }
