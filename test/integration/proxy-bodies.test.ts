@@ -133,6 +133,29 @@ describe('proxy bodies (integration)', function () {
     });
   }
 
+  // A small answer leaves as one latin1 string, head and body joined: every byte value must survive
+  // that, on either side of the size where the proxy switches to a head write plus a body write.
+  it('relays small binary bodies (every byte value) with their head intact, joined or not', async () => {
+    const sizes = [1, 256, 4096, 16_000, 16_384, 20_000];
+    const bodies = sizes.map((size) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + 128) & 0xff)));
+    const origin = await startHttpOrigin('o', closers, (req, res) => {
+      const body = bodies[Number(new URL(req.url ?? '/', 'http://x').searchParams.get('i'))] as Buffer;
+      res.setHeader('content-type', 'application/octet-stream');
+      res.setHeader('x-origin-note', 'caf\u00e9');
+      res.end(body);
+      return true;
+    });
+    const proxy = await startProxy(config(origin.address), closers);
+    for (let i = 0; i < sizes.length; i++) {
+      const res = await send(`${proxy.url}/small?i=${i}`, undefined);
+      assert.equal(res.status, 200, `size ${sizes[i]}`);
+      assert.equal(res.headers['content-length'], String(sizes[i]));
+      assert.equal(res.headers['content-type'], 'application/octet-stream');
+      assert.equal(res.headers['x-origin-note'], 'caf\u00e9', 'an obs-text byte in a field value survives');
+      assert.deepEqual(res.body, bodies[i], `size ${sizes[i]}: body bytes differ`);
+    }
+  });
+
   // The proxy runs in its own process so that its memory is its own, sampled after a forced GC
   // (passing N bytes allocates N bytes of short-lived buffers whatever the design; what matters is
   // what stays live). The far side holds the body unread for a while, and the body is larger than

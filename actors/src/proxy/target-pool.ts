@@ -104,6 +104,10 @@ export class TargetPool implements ConnectionOwner {
       connection.destroy();
       return;
     }
+    // The exchange may have paused it for a slow client (backpressure) and finished before the
+    // client drained: a pooled connection always reads, so the next exchange gets its response and an
+    // idle one sees the origin's FIN.
+    if (connection.socket.isPaused()) connection.socket.resume();
     const waiter = this.waiting.shift();
     if (waiter !== undefined) {
       connection.requests++;
