@@ -1,5 +1,6 @@
-// The least a Node.js HTTP/1.1 keep-alive proxy can do, as a bench peer: the ceiling any Node.js
-// HTTP proxy works under on this machine, with Node's socket layer and one header rewrite per request.
+// The least a Node.js HTTP/1.1 keep-alive proxy can do, as a bench peer: on keep-alive connections,
+// the ceiling any Node.js HTTP proxy works under on this machine, with Node's socket layer and one
+// header rewrite per request (under Connection: close it pays an upstream connection per client).
 // Not a proxy anyone should run: no validation, no routing, no pool (one upstream socket per client,
 // like node-pipe), heads assumed to arrive whole in one read (true on loopback for the bench's
 // requests), only Content-Length responses. It finds the end of each request head, adds one field
