@@ -8,15 +8,9 @@
 // Content-Length to know where the next response starts, and relays the bytes as they come.
 // Usage: node node-http-floor-server.js --port <port> --origin <originPort>
 import net from 'node:net';
-import { parseArgs } from 'node:util';
+import { peerPorts, serveUntilHarnessEnds } from './peer-process.js';
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, origin: { type: 'string' } } });
-const port = Number(values.port);
-const originPort = Number(values.origin);
-if (!Number.isInteger(port) || port <= 0 || !Number.isInteger(originPort) || originPort <= 0) {
-  process.stderr.write('usage: node-http-floor-server --port <port> --origin <originPort>\n');
-  process.exit(2);
-}
+const { port, originPort } = peerPorts('node-http-floor-server');
 
 const HEAD_END = '\r\n\r\n';
 const ADDED_FIELD = '\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n';
@@ -50,9 +44,4 @@ const server = net.createServer({ noDelay: true }, (client) => {
   // The origin closes after a Connection: close answer: end the client once it has every byte.
   upstream.on('end', () => client.end());
 });
-server.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => process.stdout.write(`listening ${port}\n`));
-
-// The harness keeps our stdin open; when it goes away (even by SIGKILL) we go too.
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
-process.on('SIGTERM', () => process.exit(0));
+serveUntilHarnessEnds(server, port);
