@@ -1,5 +1,4 @@
-// Serializes a start line and a field array into one latin1 Buffer, refusing any character that could split the head.
-import { latin1Buffer } from './buffer-latin1.js';
+// Serializes a start line and a field array into one latin1 string, refusing any character that could split the head.
 
 /*
  * What each part may hold. Checked with one precompiled regex per string: irregexp runs these as native
@@ -49,12 +48,6 @@ export function serializeHeadText(startLine: string, headers: readonly string[],
   if (contentLength >= 0) head += `${CONTENT_LENGTH}${contentLength}\r\n`;
   else if (chunked) head += TRANSFER_ENCODING_CHUNKED;
   return `${head}\r\n`;
-}
-
-/** `serializeHeadText` written into one new Buffer. */
-export function serializeHead(startLine: string, headers: readonly string[], contentLength: number, chunked: boolean): Buffer | null {
-  const head = serializeHeadText(startLine, headers, contentLength, chunked);
-  return head === null ? null : latin1Buffer(head);
 }
 
 /** Content-Length and Transfer-Encoding in any case: the writer emits its own framing line instead. */

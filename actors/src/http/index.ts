@@ -34,6 +34,6 @@ export { normalizePath, type PathOptions, type PathResult } from './path-normali
 export { parseAuthority, type AuthorityParts } from './host-authority.js';
 export { ALWAYS_PROTECTED_FIELDS, HOP_BY_HOP_FIELDS, filterHopByHop, isHopByHop } from './hop-by-hop.js';
 export { latin1Slice } from './buffer-latin1.js';
-export { writeRequestHead, writeRequestHeadText } from './request-head-writer.js';
-export { writeResponseHead, writeResponseHeadText } from './response-head-writer.js';
+export { writeRequestHeadText } from './request-head-writer.js';
+export { writeResponseHeadText } from './response-head-writer.js';
 export { STATIC_ERROR_STATUSES, STATUS_TEXT, errorResponse, statusText, type StaticErrorStatus } from './status-text.js';

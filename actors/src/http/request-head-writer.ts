@@ -1,6 +1,5 @@
 // Writes a request head for an upstream afresh, with exactly the framing the proxy decided on.
 import type { BodyFraming } from './body-framing.js';
-import { latin1Buffer } from './buffer-latin1.js';
 import { requestLine, serializeHeadText } from './head-serializer.js';
 
 const HTTP_10 = 'HTTP/1.0';
@@ -8,7 +7,7 @@ const HTTP_11 = 'HTTP/1.1';
 
 /**
  * Serializes `method SP target SP HTTP/1.x CRLF`, the fields, one framing line and the final CRLF into
- * a new Buffer (ARCHITECTURE §8 rule 1: written afresh, never copied). `headers` should already be
+ * one latin1 string (ARCHITECTURE §8 rule 1: written afresh, never copied). `headers` should already be
  * filtered with `filterHopByHop` and carry the proxy's own fields; any Content-Length or
  * Transfer-Encoding in it is skipped, and the framing line comes from `framing` alone:
  * 'length' → `Content-Length: n`, 'chunked' → `Transfer-Encoding: chunked`, 'none' → no framing line
@@ -17,21 +16,6 @@ const HTTP_11 = 'HTTP/1.1';
  * Returns null when a byte is not allowed where it would be written (CR/LF/CTL in a value, a non-token
  * name or method, SP or CTL in the target), or when chunked framing is asked of HTTP/1.0, which has
  * no chunked coding (RFC 9112 §6.1). The caller answers 502 rather than sending a broken head.
- */
-export function writeRequestHead(
-  method: string,
-  target: string,
-  versionMinor: 0 | 1,
-  headers: readonly string[],
-  framing: BodyFraming,
-): Buffer | null {
-  const text = writeRequestHeadText(method, target, versionMinor, headers, framing);
-  return text === null ? null : latin1Buffer(text);
-}
-
-/**
- * The same head as a latin1 string (one byte per character), for `socket.write(text, 'latin1')`: Node
- * then encodes it straight into the write (on its stack when under 16 KiB), and no Buffer is made.
  */
 export function writeRequestHeadText(
   method: string,

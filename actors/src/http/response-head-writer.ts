@@ -1,6 +1,5 @@
 // Writes a response head for a client afresh, with exactly the framing the proxy decided on.
 import type { ResponseFraming } from './body-framing.js';
-import { latin1Buffer } from './buffer-latin1.js';
 import { serializeHeadText, statusLine } from './head-serializer.js';
 import { statusText } from './status-text.js';
 
@@ -9,7 +8,7 @@ const HTTP_11 = 'HTTP/1.1';
 
 /**
  * Serializes `HTTP/1.x SP status SP reason CRLF`, the fields, at most one framing line and the final
- * CRLF into a new Buffer. Framing comes from `framing` alone (Content-Length / Transfer-Encoding in
+ * CRLF into one latin1 string (for `socket.write(text, 'latin1')`). Framing comes from `framing` alone (Content-Length / Transfer-Encoding in
  * `headers` are skipped): 'length' → Content-Length (also right for answers to HEAD and for 304, where
  * it describes the representation), 'chunked' → Transfer-Encoding: chunked, and 'none', 'until-close',
  * 'tunnel' → no framing line. A 1xx or 204 never gets one (RFC 9110 §8.6, RFC 9112 §6.1: MUST NOT),
@@ -18,18 +17,6 @@ const HTTP_11 = 'HTTP/1.1';
  * Returns null for a status outside 100-599, a forbidden byte in the reason, a name or a value, or
  * chunked framing towards an HTTP/1.0 client (send 'until-close' with Connection: close instead).
  */
-export function writeResponseHead(
-  status: number,
-  reason: string | undefined,
-  versionMinor: 0 | 1,
-  headers: readonly string[],
-  framing: ResponseFraming,
-): Buffer | null {
-  const text = writeResponseHeadText(status, reason, versionMinor, headers, framing);
-  return text === null ? null : latin1Buffer(text);
-}
-
-/** The same head as a latin1 string (one byte per character), for `socket.write(text, 'latin1')`. */
 export function writeResponseHeadText(
   status: number,
   reason: string | undefined,

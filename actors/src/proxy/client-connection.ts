@@ -30,7 +30,6 @@ import {
   parseResponseHead,
   statusText,
   writeRequestHeadText,
-  writeResponseHead,
   writeResponseHeadText,
   type HttpErrorCode,
   type BodyFraming,
@@ -950,7 +949,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       connection: undefined,
     });
     fields.push('Connection', 'Upgrade', 'Upgrade', head.upgrade as string);
-    const out = writeResponseHead(101, head.reason, 1, fields, FRAMING_NONE);
+    const out = writeResponseHeadText(101, head.reason, 1, fields, FRAMING_NONE);
     if (out === null) return this.failUpstream('upstream-bad-response', '101 head cannot be written to the client');
     this.status = 101;
     this.respHead = head;
@@ -990,7 +989,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
 
   private writeInterim(head: ResponseHead): void {
     // The writer drops any framing field itself; 1xx heads never carry one (RFC 9110 §15.2).
-    const out = writeResponseHead(head.status, head.reason, 1, filterHopByHop(head.headers, head.connectionTokens), FRAMING_NONE);
+    const out = writeResponseHeadText(head.status, head.reason, 1, filterHopByHop(head.headers, head.connectionTokens), FRAMING_NONE);
     if (out !== null) this.writeClient(out);
   }
 
@@ -1068,7 +1067,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         this.isClientCorked = true;
         this.socket.cork();
       }
-      this.writeClientText(out);
+      this.writeClient(out);
     }
     if (this.respState === RESP_DONE) this.responseDone();
     else this.armExchangeDeadline(D_IDLE, (this.timeouts as UpstreamTimeouts).idleMs);
@@ -1082,7 +1081,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     if (headOut !== null) {
       this.headOut = null;
       // Body bytes as latin1 characters are the same bytes (U+0000-U+00FF map one to one).
-      this.writeClientText(headOut + latin1Slice(buf, start, start + n));
+      this.writeClient(headOut + latin1Slice(buf, start, start + n));
     } else {
       this.writeClient(start === 0 && n === buf.length ? buf : buf.subarray(start, start + n));
     }
@@ -1221,8 +1220,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     fields.push(this.snap.server.requestIdHeader, this.requestId);
     if (!this.isClientKeepAlive) fields.push('Connection', 'close');
     else if (head.versionMinor === 0) fields.push('Connection', 'keep-alive');
-    const out = writeResponseHead(status, undefined, head.versionMinor, fields, framingLength(body.length));
-    this.answerLocally(status, 'local-response', out === null ? errorResponse(500) : out, head.method === 'HEAD' ? EMPTY : body);
+    const out = writeResponseHeadText(status, undefined, head.versionMinor, fields, framingLength(body.length));
+    this.answerLocally(status, 'local-response', out ?? errorResponse(500), head.method === 'HEAD' ? EMPTY : body);
   }
 
   private respondLocalStatus(status: number, termination: Termination, reason: string, extraFields?: readonly string[]): void {
@@ -1235,7 +1234,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     const fields = ['content-type', 'text/plain; charset=utf-8', this.snap.server.requestIdHeader, this.requestId];
     if (extraFields !== undefined) fields.push(...extraFields);
     if (!this.isClientKeepAlive) fields.push('Connection', 'close');
-    const out = writeResponseHead(status, undefined, head.versionMinor, fields, framingLength(body.length)) as Buffer;
+    const out = writeResponseHeadText(status, undefined, head.versionMinor, fields, framingLength(body.length)) as string;
     this.answerLocally(status, termination, out, head.method === 'HEAD' ? EMPTY : body);
   }
 
@@ -1250,7 +1249,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.respondLocalStatus(status, termination, reason);
   }
 
-  private answerLocally(status: number, termination: Termination, head: Buffer, body: Buffer): void {
+  private answerLocally(status: number, termination: Termination, head: Buffer | string, body: Buffer): void {
     if (this.upstream !== undefined || this.reqState === REQ_WAIT_UPSTREAM) this.discardUpstream();
     this.status = status;
     this.termination = termination;
@@ -1356,19 +1355,14 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       } satisfies RequestCompleted);
   }
 
-  private writeClient(buf: Buffer): void {
-    this.exchangeBytesOut += buf.length;
-    this.connBytesOut += buf.length;
-    this.ctx.counters.bytesOut += buf.length;
-    if (!this.socket.write(buf) && this.upstream !== undefined) this.upstream.socket.pause();
-  }
-
-  /** Writes latin1 text (a head, or a head with its small body): one byte per character. */
-  private writeClientText(text: string): void {
-    this.exchangeBytesOut += text.length;
-    this.connBytesOut += text.length;
-    this.ctx.counters.bytesOut += text.length;
-    if (!this.socket.write(text, 'latin1') && this.upstream !== undefined) this.upstream.socket.pause();
+  /** Writes bytes, or latin1 text (a head, or a head with its small body: one byte per character). */
+  private writeClient(data: Buffer | string): void {
+    const bytes = data.length;
+    this.exchangeBytesOut += bytes;
+    this.connBytesOut += bytes;
+    this.ctx.counters.bytesOut += bytes;
+    const isWritten = typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+    if (!isWritten && this.upstream !== undefined) this.upstream.socket.pause();
   }
 
   private resumeClient(): void {

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { FRAMING_CHUNKED, FRAMING_NONE, FRAMING_TUNNEL, FRAMING_UNTIL_CLOSE, framingLength } from '../../src/http/body-framing.js';
 import { filterHopByHop, isHopByHop } from '../../src/http/hop-by-hop.js';
 import { parseRequestHead, type HeadLimits, type RequestHead } from '../../src/http/request-head-parser.js';
-import { writeRequestHead } from '../../src/http/request-head-writer.js';
+import { writeRequestHead, writeResponseHead } from './head-bytes.js';
 import { parseResponseHead } from '../../src/http/response-head-parser.js';
-import { writeResponseHead } from '../../src/http/response-head-writer.js';
 
 const LIMITS: HeadLimits = { maxHeadBytes: 8192, maxHeaderCount: 50, maxTargetBytes: 1024 };
 

@@ -3,7 +3,7 @@ import { ChunkedDecoder, type ChunkedHandler } from '../../src/http/chunked-deco
 import type { HttpErrorCode } from '../../src/http/http-error-codes.js';
 import { normalizePath } from '../../src/http/path-normalizer.js';
 import { parseRequestHead, type HeadLimits, type RequestHead } from '../../src/http/request-head-parser.js';
-import { writeRequestHead } from '../../src/http/request-head-writer.js';
+import { writeRequestHead } from './head-bytes.js';
 
 const LIMITS: HeadLimits = { maxHeadBytes: 4096, maxHeaderCount: 30, maxTargetBytes: 512 };
 
