@@ -1,7 +1,7 @@
 // One direction of a relaying TCP session once it carries bulk data: reads into pooled buffers and writes them straight on.
 import type net from 'node:net';
 import type { ReadBufferPool } from './read-buffer-pool.js';
-import { readIntoUserBuffers, type UserBufferReader } from './user-buffer-reads.js';
+import { readIntoUserBuffers, type UserBufferReader } from '../net/user-buffer-reads.js';
 
 /** Where a direction reports what it relayed (byte counts, traffic for the idle check). */
 export interface RelayedBytes {

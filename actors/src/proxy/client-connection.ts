@@ -51,6 +51,7 @@ import { buildClientFields } from './response-fields.js';
 import { TargetPool, type PoolClient } from './target-pool.js';
 import { proxyHeaderFor } from '../l4/proxy-header-out.js';
 import type { UpstreamConnection, UpstreamUser } from './upstream-connection.js';
+import { readThroughSharedBuffer } from '../net/shared-read-buffer.js';
 
 // Request side.
 const REQ_HEAD = 0; // waiting for (more of) a request head
@@ -239,6 +240,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.peerPort = client?.port ?? socket.remotePort ?? 0;
     this.openedAt = ctx.sweeper.time();
     socket.setNoDelay(true);
+    // Plain TCP clients read through the process's shared buffer (TLS ones keep 'data' events only).
+    readThroughSharedBuffer(socket, this.onDataBound);
     socket.on('data', this.onDataBound);
     socket.on('end', this.onEndBound);
     socket.on('close', this.onCloseBound);

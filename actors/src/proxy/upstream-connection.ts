@@ -1,6 +1,7 @@
 // One connection to a target: its socket, its pool, and the exchange currently using it.
 import type { Socket } from 'node:net';
 import type { Timed } from './deadline-sweeper.js';
+import { readThroughSharedBuffer } from '../net/shared-read-buffer.js';
 
 /** The exchange using a connection hears everything its socket says. */
 export interface UpstreamUser {
@@ -46,6 +47,8 @@ export class UpstreamConnection implements Timed {
     readonly connectEvent: 'connect' | 'secureConnect',
   ) {
     socket.setNoDelay(true);
+    // Plain TCP connections read through the process's shared buffer; TLS ones keep 'data' events only.
+    readThroughSharedBuffer(socket, this.onData);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { BulkDirection } from '../../src/l4/bulk-direction.js';
 import { ReadBufferPool } from '../../src/l4/read-buffer-pool.js';
-import { canReadIntoUserBuffers, readIntoUserBuffers } from '../../src/l4/user-buffer-reads.js';
+import { canReadIntoUserBuffers, readIntoUserBuffers } from '../../src/net/user-buffer-reads.js';
 import { Closers } from '../health/socket-fixtures.js';
 
 const HOST = '127.0.0.1';
