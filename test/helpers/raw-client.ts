@@ -107,6 +107,8 @@ export function statusOf(text: string | Buffer): number {
 export class RawConnection {
   readonly chunks: Buffer[] = [];
   isClosed = false;
+  /** The socket's error, if it had one (a reset by the peer shows here as ECONNRESET). */
+  error: Error | undefined;
   private consumed = 0;
   private readonly waiters = new Set<() => void>();
 
@@ -115,7 +117,9 @@ export class RawConnection {
       this.chunks.push(chunk);
       this.wake();
     });
-    socket.on('error', () => undefined);
+    socket.on('error', (err) => {
+      this.error ??= err;
+    });
     socket.on('close', () => {
       this.isClosed = true;
       this.wake();

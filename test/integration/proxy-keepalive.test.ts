@@ -123,6 +123,42 @@ describe('proxy keep-alive (integration)', () => {
     assert.equal(origin.connections, 1, 'the upstream connection is reused between chunked responses');
   });
 
+  it('closes a Connection: close exchange cleanly after the whole response: small, large, or with a request pipelined behind it', async () => {
+    const { origin, proxy } = await setup();
+    const bigBytes = 4 * 1024 * 1024;
+    origin.handler = (req, res) => {
+      if (req.url !== '/big') return false;
+      res.end(Buffer.alloc(bigBytes, 0x61));
+      return true;
+    };
+    // Small: all of it leaves at once and nothing is left unread, so the proxy closes outright.
+    const small = await connectRaw(proxy.port, closers);
+    await small.write('GET /small HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+    const first = await small.readResponse();
+    assert.equal((JSON.parse(first.body.toString()) as Echo).url, '/small');
+    assert.equal(header(first, 'connection'), 'close');
+    assert.equal(await small.waitClosed(), true);
+    assert.equal(small.error, undefined, 'closed with a FIN, not reset');
+    // Large: still queued when the exchange ends, so the close waits for it.
+    const large = await connectRaw(proxy.port, closers);
+    await large.write('GET /big HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+    const big = await large.readResponse({ timeoutMs: 10_000 });
+    assert.equal(big.body.length, bigBytes);
+    assert.equal(big.body.every((b) => b === 0x61), true);
+    assert.equal(await large.waitClosed(), true);
+    assert.equal(large.error, undefined);
+    // Pipelined behind the last request: never answered, and never a reset that could cut the answer.
+    const before = origin.requests;
+    const piped = await connectRaw(proxy.port, closers);
+    await piped.write('GET /last HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\nGET /after HTTP/1.1\r\nHost: a.test\r\n\r\n');
+    const last = await piped.readResponse();
+    assert.equal((JSON.parse(last.body.toString()) as Echo).url, '/last');
+    assert.equal(await piped.waitClosed(), true);
+    assert.equal(piped.error, undefined);
+    assert.equal(piped.received.length, Buffer.byteLength(last.headText, 'latin1') + last.body.length, 'nothing after the last response');
+    assert.equal(origin.requests, before + 1);
+  });
+
   it('keeps an HTTP/1.0 client connection only when it asks for keep-alive', async () => {
     const { proxy } = await setup();
     const kept = await connectRaw(proxy.port, closers);

@@ -1,5 +1,6 @@
 // Drives one client connection: parses request heads, routes, forwards to an upstream, relays back.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import {
   ConnOpened,
   ProxyErrorResponse,
@@ -1296,11 +1297,12 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
       this.upstream = undefined;
       (this.pool as TargetPool).release(upstream, this.isUpstreamReusable && this.reqState === REQ_SENT);
     }
+    const isRequestSent = this.reqState === REQ_SENT;
     this.completeRequest();
     if (!this.isClientKeepAlive || this.socket.destroyed) {
       this.reqState = REQ_CLOSED;
       this.closeCause = this.closeCause === 'client-closed' ? 'response-close' : this.closeCause;
-      this.socket.end();
+      this.closeAfterLastResponse(isRequestSent);
       return;
     }
     this.reqState = REQ_HEAD;
@@ -1313,6 +1315,23 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     } else {
       this.armClientDeadline(D_KEEP_ALIVE, this.snap.server.keepAliveIdleMs);
     }
+  }
+
+  /**
+   * Ends the connection after its last response. When the whole request has been read, the client
+   * sent nothing beyond it, and the response has all reached the kernel, a plain close() sends the
+   * response and a FIN behind it, as nginx does. Node's end() half-closes through libuv instead: a
+   * POLLOUT wait (epoll_ctl and a loop wake), shutdown(), then a read of the client's FIN before
+   * close(), on the path every `Connection: close` request takes (close bench: 3 → 2 reads and
+   * 3 → 2 epoll_ctl per request, no shutdown; 12.3k → 16k req/s). Otherwise it half-closes as
+   * before: bytes still queued must leave first; a client that pipelined more may still be sending,
+   * and close() with unread bytes in the kernel resets the connection, which can destroy the
+   * response in flight (RFC 9112 §9.6 lingering close); and TLS owes the client a close_notify.
+   */
+  private closeAfterLastResponse(isRequestSent: boolean): void {
+    const socket = this.socket;
+    if (isRequestSent && this.pending === null && socket.writableLength === 0 && !socket.destroyed && !(socket instanceof TLSSocket)) socket.destroy();
+    else socket.end();
   }
 
   private completeRequest(): void {
