@@ -7,10 +7,12 @@ import { readIntoUserBuffers, type UserBufferReader } from './user-buffer-reads.
 export const SHARED_READ_BYTES = 64 * 1024;
 
 /**
- * Reads up to this many bytes are handed on as copies. `Buffer.allocUnsafe` below half of
- * `Buffer.poolSize` (8 KiB) carves the copy out of Node's shared slab: no ArrayBuffer of its own.
+ * Reads of at least this many bytes are handed on as the buffer itself (which is then replaced);
+ * reads between the two bounds are copied into a buffer of their own size. A kept chunk then never
+ * holds more than twice its bytes: a client dribbling 5 KiB reads into a parked head must not pin
+ * 64 KiB per connection (Node itself shrinks each read's buffer to the bytes read).
  */
-export const COPIED_READ_MAX = 4095;
+export const HANDED_ON_READ_MIN = SHARED_READ_BYTES / 2;
 
 /** The buffer every socket on this path reads into next; replaced when a large read is handed on whole. */
 let shared = Buffer.allocUnsafeSlow(SHARED_READ_BYTES);
@@ -25,15 +27,17 @@ let shared = Buffer.allocUnsafeSlow(SHARED_READ_BYTES);
  * scavenges 1.05 → 0.6 ms, p99 2.8 → 2.1–2.5 ms.
  *
  * Sharing is safe because a read's callback runs to completion before the next read anywhere in
- * the process, and what the callback hands on never aliases the shared buffer: a small read is
- * copied, and a large one is handed on as the buffer itself, which is then replaced (exactly what
- * Node would have allocated for it). So consumers keep chunks as long as they like, as with 'data'.
+ * the process, and what the callback hands on never aliases the shared buffer: a read under half the
+ * buffer is copied, and a larger one is handed on as the buffer itself, which is then replaced
+ * (what Node would have allocated for it). So consumers keep chunks as long as they like, as with 'data'.
  */
 class SharedBufferReads implements UserBufferReader {
   constructor(private readonly deliver: (chunk: Buffer) => void) {}
 
   onRead(nread: number, buffer: Buffer): boolean {
-    if (nread <= COPIED_READ_MAX) {
+    if (nread < HANDED_ON_READ_MIN) {
+      // Under half of Buffer.poolSize (4 KiB) this carves the copy out of Node's slab, no ArrayBuffer of
+      // its own; above, it is a buffer of exactly its size.
       const chunk = Buffer.allocUnsafe(nread);
       buffer.copy(chunk, 0, 0, nread);
       this.deliver(chunk);

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
-import { COPIED_READ_MAX, readThroughSharedBuffer } from '../../src/net/shared-read-buffer.js';
+import { HANDED_ON_READ_MIN, readThroughSharedBuffer } from '../../src/net/shared-read-buffer.js';
 import { Closers } from '../health/socket-fixtures.js';
 
 const HOST = '127.0.0.1';
@@ -74,14 +74,14 @@ describe('shared read buffer', () => {
     }
   });
 
-  it('hands a large read on whole, then reads the next ones elsewhere: every byte arrives in order and stays put', async () => {
+  it('hands large reads on whole and copies the rest: every byte arrives in order, stays put, and no chunk pins more than twice its size', async () => {
     const { port, accepted } = await readingServer(closers);
     const client = await connect(closers, port);
     await until(() => accepted.length === 1, 'the accepted socket');
     const side = accepted[0]!;
     const sent: Buffer[] = [];
-    // Large writes (read in pieces above the copy limit) between small ones, each waited for.
-    for (const size of [60_000, 10, 200_000, 3000, COPIED_READ_MAX + 1, 50]) {
+    // Large writes (read in pieces of up to 64 KiB) between small ones, each waited for.
+    for (const size of [200_000, 10, 60_000, 3000, 20_000, 50]) {
       const data = randomBytes(size);
       sent.push(data);
       const total = sent.reduce((n, d) => n + d.length, 0);
@@ -89,10 +89,18 @@ describe('shared read buffer', () => {
       await until(() => side.chunks.reduce((n, c) => n + c.length, 0) === total, `${total} bytes`);
     }
     assert.ok(
-      side.chunks.some((c) => c.length > COPIED_READ_MAX),
-      'some read above the copy limit',
+      side.chunks.some((c) => c.length >= HANDED_ON_READ_MIN),
+      'some read handed on whole',
+    );
+    assert.ok(
+      side.chunks.some((c) => c.length > Buffer.poolSize / 2 && c.length < HANDED_ON_READ_MIN),
+      'some read copied into a buffer of its own',
     );
     assert.equal(sha256(Buffer.concat(side.chunks)), sha256(Buffer.concat(sent)));
+    for (const chunk of side.chunks) {
+      const held = chunk.buffer.byteLength;
+      assert.ok(held <= Math.max(2 * chunk.length, Buffer.poolSize), `a ${chunk.length}-byte chunk holds ${held} bytes`);
+    }
   });
 
   it('stops reading on pause() and goes on after resume(), like data events', async () => {
