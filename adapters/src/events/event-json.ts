@@ -1,49 +1,218 @@
-// JSON text of one event frame, written by hand for the per-request and per-connection lifecycle types.
+// JSON bytes of one event frame, written by hand for the per-request and per-connection lifecycle types.
 import type { ConnClosed, ConnOpened, Message, RequestCompleted, RequestReceived, ResponseStarted, RouteMatched, TargetPicked, UpstreamConnected } from '@switchyard/core';
+import { asciiBytes, ByteWriter } from './byte-writer.js';
 
-/** Writes the JSON of one event; `node` is already JSON (a quoted string). */
-type JsonEncoder = (message: never, node: string, ts: number) => string;
+/** Writes the JSON of one event into `w`; `node` is the node name already encoded as JSON (UTF-8 bytes of a quoted string). */
+type JsonEncoder = (w: ByteWriter, message: never, node: Uint8Array, ts: number) => void;
+
+/** `,"<key>":` for every key the encoders write, made once at load. */
+const K = Object.freeze(
+  Object.fromEntries(
+    [
+      'connId',
+      'listener',
+      'clientAddress',
+      'clientPort',
+      'at',
+      'requests',
+      'bytesIn',
+      'bytesOut',
+      'durationMs',
+      'cause',
+      'requestId',
+      'method',
+      'target',
+      'host',
+      'route',
+      'action',
+      'upstream',
+      'isReused',
+      'connectMs',
+      'status',
+      'upstreamHeaderMs',
+      'httpVersion',
+      'targetAddress',
+      'upstreamConnectMs',
+      'totalMs',
+      'termination',
+      'userAgent',
+      'referer',
+      'startedAt',
+    ].map((key) => [key, asciiBytes(`,"${key}":`)]),
+  ) as Record<
+    | 'connId'
+    | 'listener'
+    | 'clientAddress'
+    | 'clientPort'
+    | 'at'
+    | 'requests'
+    | 'bytesIn'
+    | 'bytesOut'
+    | 'durationMs'
+    | 'cause'
+    | 'requestId'
+    | 'method'
+    | 'target'
+    | 'host'
+    | 'route'
+    | 'action'
+    | 'upstream'
+    | 'isReused'
+    | 'connectMs'
+    | 'status'
+    | 'upstreamHeaderMs'
+    | 'httpVersion'
+    | 'targetAddress'
+    | 'upstreamConnectMs'
+    | 'totalMs'
+    | 'termination'
+    | 'userAgent'
+    | 'referer'
+    | 'startedAt',
+    Uint8Array
+  >,
+);
+const TS = asciiBytes(',"ts":');
+const TRUE = asciiBytes('true');
+const FALSE = asciiBytes('false');
+const CLOSE_BRACE = 0x7d;
+
+/** `{"type":"<type>","node":` */
+function headOf(type: string): Uint8Array {
+  return asciiBytes(`{"type":${JSON.stringify(type)},"node":`);
+}
+
+/** The frame's start: type, node and ts. */
+function head(w: ByteWriter, typeHead: Uint8Array, node: Uint8Array, ts: number): void {
+  w.raw(typeHead);
+  w.raw(node);
+  w.raw(TS);
+  num(w, ts);
+}
 
 // These run once per event inside the proxy's call, about six times per request with a subscriber of
-// every event. A template with a fixed field order reads each field by name (one hidden class, no
-// copy of the message, no generic walk) and quotes only the strings: it is several times cheaper than
-// building a plain frame object and handing it to JSON.stringify, and writes the same JSON.
-// When a schema gains a field, its encoder here must too (event-json.test.ts compares every field).
+// every event. Each reads the fields of one fixed shape by name (one hidden class, no copy of the
+// message, no generic walk), in the order frameOf would give, and writes bytes straight into the
+// writer: no template string, so no rope to flatten and no per-event garbage.
+// When a schema gains a field, its encoder here must too (event-frame.test.ts compares every field).
+const H_CONN_OPENED = headOf('conn.opened');
+const H_CONN_CLOSED = headOf('conn.closed');
+const H_RECEIVED = headOf('request.received');
+const H_ROUTED = headOf('request.routed');
+const H_PICKED = headOf('request.target-picked');
+const H_CONNECTED = headOf('request.upstream-connected');
+const H_STARTED = headOf('request.response-started');
+const H_COMPLETED = headOf('request.completed');
+
 const ENCODERS: ReadonlyMap<string, JsonEncoder> = new Map<string, JsonEncoder>([
   [
     'conn.opened',
-    (m: ConnOpened, node, ts) =>
-      `{"type":"conn.opened","node":${node},"ts":${num(ts)},"connId":${num(m.connId)},"listener":${str(m.listener)},"clientAddress":${str(m.clientAddress)},"clientPort":${num(m.clientPort)},"at":${num(m.at)}}`,
+    (w, m: ConnOpened, node, ts) => {
+      head(w, H_CONN_OPENED, node, ts);
+      field(w, K.connId, m.connId);
+      strField(w, K.listener, m.listener);
+      strField(w, K.clientAddress, m.clientAddress);
+      field(w, K.clientPort, m.clientPort);
+      field(w, K.at, m.at);
+      w.byte(CLOSE_BRACE);
+    },
   ],
   [
     'conn.closed',
-    (m: ConnClosed, node, ts) =>
-      `{"type":"conn.closed","node":${node},"ts":${num(ts)},"connId":${num(m.connId)},"listener":${str(m.listener)},"requests":${num(m.requests)},"bytesIn":${num(m.bytesIn)},"bytesOut":${num(m.bytesOut)},"durationMs":${num(m.durationMs)},"cause":${str(m.cause)}}`,
+    (w, m: ConnClosed, node, ts) => {
+      head(w, H_CONN_CLOSED, node, ts);
+      field(w, K.connId, m.connId);
+      strField(w, K.listener, m.listener);
+      field(w, K.requests, m.requests);
+      field(w, K.bytesIn, m.bytesIn);
+      field(w, K.bytesOut, m.bytesOut);
+      field(w, K.durationMs, m.durationMs);
+      strField(w, K.cause, m.cause);
+      w.byte(CLOSE_BRACE);
+    },
   ],
   [
     'request.received',
-    (m: RequestReceived, node, ts) =>
-      `{"type":"request.received","node":${node},"ts":${num(ts)},"connId":${num(m.connId)},"requestId":${str(m.requestId)},"method":${str(m.method)},"target":${str(m.target)},"host":${str(m.host)}}`,
+    (w, m: RequestReceived, node, ts) => {
+      head(w, H_RECEIVED, node, ts);
+      field(w, K.connId, m.connId);
+      strField(w, K.requestId, m.requestId);
+      strField(w, K.method, m.method);
+      strField(w, K.target, m.target);
+      strField(w, K.host, m.host);
+      w.byte(CLOSE_BRACE);
+    },
   ],
-  ['request.routed', (m: RouteMatched, node, ts) => `{"type":"request.routed","node":${node},"ts":${num(ts)},"requestId":${str(m.requestId)},"route":${str(m.route)},"action":${str(m.action)}}`],
+  [
+    'request.routed',
+    (w, m: RouteMatched, node, ts) => {
+      head(w, H_ROUTED, node, ts);
+      strField(w, K.requestId, m.requestId);
+      strField(w, K.route, m.route);
+      strField(w, K.action, m.action);
+      w.byte(CLOSE_BRACE);
+    },
+  ],
   [
     'request.target-picked',
-    (m: TargetPicked, node, ts) => `{"type":"request.target-picked","node":${node},"ts":${num(ts)},"requestId":${str(m.requestId)},"upstream":${str(m.upstream)},"target":${str(m.target)}}`,
+    (w, m: TargetPicked, node, ts) => {
+      head(w, H_PICKED, node, ts);
+      strField(w, K.requestId, m.requestId);
+      strField(w, K.upstream, m.upstream);
+      strField(w, K.target, m.target);
+      w.byte(CLOSE_BRACE);
+    },
   ],
   [
     'request.upstream-connected',
-    (m: UpstreamConnected, node, ts) =>
-      `{"type":"request.upstream-connected","node":${node},"ts":${num(ts)},"requestId":${str(m.requestId)},"target":${str(m.target)},"isReused":${m.isReused === true},"connectMs":${num(m.connectMs)}}`,
+    (w, m: UpstreamConnected, node, ts) => {
+      head(w, H_CONNECTED, node, ts);
+      strField(w, K.requestId, m.requestId);
+      strField(w, K.target, m.target);
+      w.raw(K.isReused);
+      w.raw(m.isReused === true ? TRUE : FALSE);
+      field(w, K.connectMs, m.connectMs);
+      w.byte(CLOSE_BRACE);
+    },
   ],
   [
     'request.response-started',
-    (m: ResponseStarted, node, ts) =>
-      `{"type":"request.response-started","node":${node},"ts":${num(ts)},"requestId":${str(m.requestId)},"status":${num(m.status)},"upstreamHeaderMs":${num(m.upstreamHeaderMs)}}`,
+    (w, m: ResponseStarted, node, ts) => {
+      head(w, H_STARTED, node, ts);
+      strField(w, K.requestId, m.requestId);
+      field(w, K.status, m.status);
+      field(w, K.upstreamHeaderMs, m.upstreamHeaderMs);
+      w.byte(CLOSE_BRACE);
+    },
   ],
   [
     'request.completed',
-    (m: RequestCompleted, node, ts) =>
-      `{"type":"request.completed","node":${node},"ts":${num(ts)},"connId":${num(m.connId)},"requestId":${str(m.requestId)},"listener":${str(m.listener)},"clientAddress":${str(m.clientAddress)},"clientPort":${num(m.clientPort)},"method":${str(m.method)},"target":${str(m.target)},"httpVersion":${str(m.httpVersion)},"host":${str(m.host)},"status":${num(m.status)},"bytesIn":${num(m.bytesIn)},"bytesOut":${num(m.bytesOut)}${optStr(',"route":', m.route)}${optStr(',"upstream":', m.upstream)}${optStr(',"targetAddress":', m.targetAddress)},"upstreamConnectMs":${num(m.upstreamConnectMs)},"upstreamHeaderMs":${num(m.upstreamHeaderMs)},"totalMs":${num(m.totalMs)},"termination":${str(m.termination)}${optStr(',"userAgent":', m.userAgent)}${optStr(',"referer":', m.referer)},"startedAt":${num(m.startedAt)}}`,
+    (w, m: RequestCompleted, node, ts) => {
+      head(w, H_COMPLETED, node, ts);
+      field(w, K.connId, m.connId);
+      strField(w, K.requestId, m.requestId);
+      strField(w, K.listener, m.listener);
+      strField(w, K.clientAddress, m.clientAddress);
+      field(w, K.clientPort, m.clientPort);
+      strField(w, K.method, m.method);
+      strField(w, K.target, m.target);
+      strField(w, K.httpVersion, m.httpVersion);
+      strField(w, K.host, m.host);
+      field(w, K.status, m.status);
+      field(w, K.bytesIn, m.bytesIn);
+      field(w, K.bytesOut, m.bytesOut);
+      optStrField(w, K.route, m.route);
+      optStrField(w, K.upstream, m.upstream);
+      optStrField(w, K.targetAddress, m.targetAddress);
+      field(w, K.upstreamConnectMs, m.upstreamConnectMs);
+      field(w, K.upstreamHeaderMs, m.upstreamHeaderMs);
+      field(w, K.totalMs, m.totalMs);
+      strField(w, K.termination, m.termination);
+      optStrField(w, K.userAgent, m.userAgent);
+      optStrField(w, K.referer, m.referer);
+      field(w, K.startedAt, m.startedAt);
+      w.byte(CLOSE_BRACE);
+    },
   ],
 ]);
 
@@ -52,29 +221,105 @@ export const HAND_ENCODED_TYPES: readonly string[] = [...ENCODERS.keys()];
 
 /**
  * The hand-written JSON encoder of `type`, if it has one: it writes the frame
- * `{ type, node, ts, ...payload }` of one event, without a newline, exactly as `JSON.stringify` of
- * `frameOf` would. `node` is the node name already encoded as a JSON string (once, not per event).
+ * `{ type, node, ts, ...payload }` of one event, without a newline, byte for byte as the UTF-8 of
+ * `JSON.stringify(frameOf(...))`. `node` is the node name already encoded as JSON (once, not per event).
  */
-export function jsonEncoderOf(type: string): ((message: Message, node: string, ts: number) => string) | undefined {
-  return ENCODERS.get(type) as ((message: Message, node: string, ts: number) => string) | undefined;
+export function jsonEncoderOf(type: string): ((w: ByteWriter, message: Message, node: Uint8Array, ts: number) => void) | undefined {
+  return ENCODERS.get(type) as ((w: ByteWriter, message: Message, node: Uint8Array, ts: number) => void) | undefined;
+}
+
+function field(w: ByteWriter, key: Uint8Array, value: number): void {
+  w.raw(key);
+  num(w, value);
+}
+
+function strField(w: ByteWriter, key: Uint8Array, value: string): void {
+  w.raw(key);
+  str(w, value);
+}
+
+function optStrField(w: ByteWriter, key: Uint8Array, value: string | undefined): void {
+  if (value === undefined) return;
+  w.raw(key);
+  str(w, value);
 }
 
 /**
- * Characters JSON.stringify would escape: `"`, `\`, controls, and surrogates (a lone one is escaped).
- * Most values (ids, addresses, paths, names) have none, and a test is cheaper than escaping.
+ * A number as `toPlainData` hands it to JSON: finite as is, NaN and ±Infinity as strings. Safe
+ * integers (ids, counts, epoch milliseconds) are written digit by digit; only a fraction takes
+ * V8's number-to-string conversion.
  */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** A string field: the only place that needs escaping. */
-function str(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+export function num(w: ByteWriter, value: number): void {
+  if (Number.isSafeInteger(value)) w.int(value);
+  else if (Number.isFinite(value)) w.ascii(`${value}`);
+  else {
+    w.byte(0x22);
+    w.ascii(`${value}`);
+    w.byte(0x22);
+  }
 }
 
-function optStr(prefix: string, value: string | undefined): string {
-  return value === undefined ? '' : prefix + str(value);
+/**
+ * A JSON string in UTF-8, exactly as JSON.stringify writes it: `"` and `\` escaped, controls as
+ * `\b \t \n \f \r` or `\u00xx`, a lone surrogate as `\udxxx`, everything else as its UTF-8 bytes.
+ * Most values (ids, addresses, paths, names) are plain ASCII and take the first test only.
+ */
+export function str(w: ByteWriter, s: string): void {
+  const n = s.length;
+  // Six bytes per UTF-16 unit at most (`\u00xx`, or a lone surrogate's `\udxxx`), and the quotes.
+  w.ensure(n * 6 + 2);
+  const buf = w.buf;
+  let p = w.pos;
+  buf[p++] = 0x22;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c >= 0x20 && c !== 0x22 && c !== 0x5c) buf[p++] = c;
+      else p = escapeAscii(buf, p, c);
+    } else if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      buf[p++] = 0xe0 | (c >> 12);
+      buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else {
+      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        buf[p++] = 0xf0 | (cp >> 18);
+        buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
+        buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
+        buf[p++] = 0x80 | (cp & 0x3f);
+        i++;
+      } else {
+        // A lone surrogate: JSON.stringify writes it escaped (well-formed JSON.stringify, ES2019).
+        p = unicodeEscape(buf, p, c);
+      }
+    }
+  }
+  buf[p++] = 0x22;
+  w.pos = p;
 }
 
-/** A number as `toPlainData` hands it to JSON: finite as is, NaN and ±Infinity as strings. */
-function num(value: number): string {
-  return Number.isFinite(value) ? `${value}` : `"${value}"`;
+const SHORT_ESCAPES: Readonly<Record<number, number>> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72, 0x22: 0x22, 0x5c: 0x5c };
+
+function escapeAscii(buf: Buffer, p: number, c: number): number {
+  const short = SHORT_ESCAPES[c];
+  if (short === undefined) return unicodeEscape(buf, p, c);
+  buf[p++] = 0x5c;
+  buf[p++] = short;
+  return p;
+}
+
+const HEX = asciiBytes('0123456789abcdef');
+
+function unicodeEscape(buf: Buffer, p: number, c: number): number {
+  buf[p++] = 0x5c;
+  buf[p++] = 0x75;
+  buf[p++] = HEX[(c >> 12) & 0xf] as number;
+  buf[p++] = HEX[(c >> 8) & 0xf] as number;
+  buf[p++] = HEX[(c >> 4) & 0xf] as number;
+  buf[p++] = HEX[c & 0xf] as number;
+  return p;
 }

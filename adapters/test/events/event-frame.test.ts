@@ -2,12 +2,58 @@ import assert from 'node:assert/strict';
 import * as core from '@switchyard/core';
 import type { Message, MessageType } from '@switchyard/core';
 import { Packr } from 'msgpackr';
-import { decodeEventFrame, encodedBytes, encodeFrame, encodeJsonEvent, encodeMsgpackEvent, frameOf, joinEvents } from '../../src/events/event-frame.js';
+import { ByteWriter } from '../../src/events/byte-writer.js';
+import { decodeEventFrame, encodeFrame, encodeJsonEvent, encodeMsgpackEvent, encodeRelayedJsonEvent, frameOf, writeFrame } from '../../src/events/event-frame.js';
 import { HAND_ENCODED_TYPES } from '../../src/events/event-json.js';
 
 /** Strings JSON must escape, or that a shortcut could get wrong. */
-const AWKWARD = ['plain', 'quote " and backslash \\', 'line\nbreak\ttab\u0001', 'naïve ☃ 🚀', 'lone \ud800 surrogate', ''];
-const NUMBERS = [0, -1, 0.412, 1_763_781_234_567, -0, Number.NaN, Number.POSITIVE_INFINITY];
+const AWKWARD = [
+  'plain',
+  'quote " and backslash \\',
+  'line\nbreak\ttab\u0001',
+  '\b\f\r\u0000\u001f\u007f end',
+  'naïve é ☃ 🚀 \u07ff\u0800\uffff',
+  'lone \ud800 surrogate',
+  'low first \udc00\ud800, high last \udbff',
+  '\udfff',
+  '',
+];
+/** Integers (small, large, negative, at the safe-integer edges) and fractions, each unlike the last, and the non-finite ones. */
+const NUMBERS = [
+  0,
+  -1,
+  0.412,
+  1_763_781_234_567,
+  -0,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  11.21761800000013,
+  1_795_335_281_714.4138,
+  999_999_999,
+  1_000_000_000,
+  1_000_000_001,
+  -1_000_000_007,
+  Number.MAX_SAFE_INTEGER,
+  -Number.MAX_SAFE_INTEGER,
+  2 ** 53,
+  1e21,
+  -1e-7,
+  5e-324,
+];
+
+/** The bytes `encode` writes, into a writer that already holds some and must grow on the way. */
+function written(encode: (w: ByteWriter) => void): Buffer {
+  const w = new ByteWriter(8);
+  w.raw(Uint8Array.of(0x41, 0x42, 0x43));
+  encode(w);
+  return Buffer.from(w.buf.subarray(3, w.pos));
+}
+
+/** One event's JSON as the stream sends it. */
+function jsonOf(message: Message, node: string, ts: number): Buffer {
+  return written((w) => encodeJsonEvent(w, message, node, Buffer.from(JSON.stringify(node)), ts));
+}
 
 interface FieldDef {
   def: { type: string; values?: string[]; entries?: Record<string, string> };
@@ -67,11 +113,13 @@ describe('event frames', () => {
     for (const name of HAND_ENCODED_TYPES) {
       const type = DECLARED.get(name);
       assert.ok(type !== undefined, `${name} is declared in core`);
-      for (let variant = 0; variant < 14; variant++) {
+      for (let variant = 0; variant < AWKWARD.length * NUMBERS.length; variant++) {
         for (const withOptionals of [true, false]) {
           const message = fullMessage(type, variant, withOptionals);
-          const expected = JSON.stringify(frameOf(message, 'node "a"', 1_763_781_234_567 + variant));
-          assert.equal(encodeJsonEvent(message, 'node "a"', JSON.stringify('node "a"'), 1_763_781_234_567 + variant), expected, `${name} variant ${variant}`);
+          const ts = 1_763_781_234_567 + variant;
+          const expected = Buffer.from(JSON.stringify(frameOf(message, 'node "a" ☃', ts)), 'utf8');
+          // Compared byte for byte (latin1 shows every byte as one character in a failure's diff).
+          assert.equal(jsonOf(message, 'node "a" ☃', ts).toString('latin1'), expected.toString('latin1'), `${name} variant ${variant}`);
         }
       }
     }
@@ -79,39 +127,54 @@ describe('event frames', () => {
 
   it('falls back to frameOf for other types: errors as { name, message, code }, in-process causes left out', () => {
     const failed = { type: 'actor.failed', address: 'a/b', error: { code: 'ERR_X', message: 'boom', cause: new Error('inner') }, restartCount: 1 } as unknown as Message;
-    assert.deepEqual(JSON.parse(encodeJsonEvent(failed, 'n', '"n"', 5)), { type: 'actor.failed', node: 'n', ts: 5, address: 'a/b', error: { code: 'ERR_X', message: 'boom' }, restartCount: 1 });
+    assert.deepEqual(JSON.parse(jsonOf(failed, 'n', 5).toString()), { type: 'actor.failed', node: 'n', ts: 5, address: 'a/b', error: { code: 'ERR_X', message: 'boom' }, restartCount: 1 });
   });
 
   it('keeps a string cause (why a connection closed) and drops a thrown one', () => {
     const closed = core.ConnClosed.make({ connId: 1, listener: 'web', requests: 2, bytesIn: 3, bytesOut: 4, durationMs: 5, cause: 'idle-timeout' });
     assert.equal(frameOf(closed, 'n', 1)['cause'], 'idle-timeout');
-    assert.equal(JSON.parse(encodeJsonEvent(closed, 'n', '"n"', 1)).cause, 'idle-timeout');
+    assert.equal(JSON.parse(jsonOf(closed, 'n', 1).toString()).cause, 'idle-timeout');
     const odd = { type: 'some.thing', cause: new Error('x'), keep: 1 } as unknown as Message;
     assert.deepEqual(frameOf(odd, 'n', 1), { type: 'some.thing', node: 'n', ts: 1, keep: 1 });
   });
 
-  it('joins events into one newline-delimited JSON text frame that decodes back to the events in order', () => {
-    const events = [0, 1, 2].map((i) => encodeJsonEvent({ type: 'request.routed', requestId: `r\n${i}`, route: 'api', action: 'forward' } as unknown as Message, 'n', '"n"', i));
-    const frame = joinEvents(events, 0, 3, 'json');
-    assert.equal(typeof frame, 'string');
-    assert.equal((frame as string).split('\n').length, 3, 'one line per event; a newline inside a value is escaped');
-    assert.deepEqual(decodeEventFrame(Buffer.from(frame as string), false).map((e) => e['requestId']), ['r\n0', 'r\n1', 'r\n2']);
-    assert.deepEqual(decodeEventFrame(joinEvents(events, 1, 2, 'json'), false).map((e) => e['requestId']), ['r\n1']);
-    assert.equal(encodedBytes(events[0] as string), Buffer.byteLength(events[0] as string));
-    assert.equal(encodedBytes('☃'), 3, 'bytes, not UTF-16 units');
+  it('writes relayed events, generic JSON and frame objects as the UTF-8 of JSON.stringify', () => {
+    const routed = { type: 'request.routed', requestId: 'r☃', route: 'api', action: 'forward' } as unknown as Message;
+    const relayed = (worker?: number): string => written((w) => encodeRelayedJsonEvent(w, routed, 'n-w1', 7, worker)).toString('latin1');
+    assert.equal(relayed(1), Buffer.from(JSON.stringify(frameOf(routed, 'n-w1', 7, 1))).toString('latin1'));
+    // A peer's event of a hand-encoded type need not have its fields: only those it has are written.
+    const partial = { type: 'request.completed', requestId: 'p-1', status: 200 } as unknown as Message;
+    assert.equal(written((w) => encodeRelayedJsonEvent(w, partial, 'peer', 7)).toString(), '{"type":"request.completed","node":"peer","ts":7,"requestId":"p-1","status":200}');
+    const odd = { type: 'some.thing', note: 'naïve 🚀 \ud800' } as unknown as Message;
+    assert.equal(jsonOf(odd, 'n', 7).toString('latin1'), Buffer.from(JSON.stringify(frameOf(odd, 'n', 7))).toString('latin1'));
+    const frame = { type: 'cluster.events-dropped', node: 'ñ', ts: 1, count: 3 };
+    assert.equal(written((w) => writeFrame(w, frame, 'json')).toString(), JSON.stringify(frame));
+    assert.deepEqual(decodeEventFrame(written((w) => writeFrame(w, frame, 'msgpack')), true), [frame]);
   });
 
-  it('joins msgpack events into one binary frame of maps back to back, readable by any msgpack stream decoder', () => {
-    const events = [0, 1, 2].map((i) => encodeMsgpackEvent({ type: 'request.routed', requestId: `r${i}`, route: 'api', action: 'forward' } as unknown as Message, 'n', i));
-    const frame = joinEvents(events, 0, 3, 'msgpack') as Buffer;
-    assert.equal(frame.length, events.reduce((n, e) => n + e.length, 0));
-    const plain = new Packr({ useRecords: false }).unpackMultiple(frame) as Record<string, unknown>[];
+  it('writes every safe integer digit by digit as String does', () => {
+    const values = [0, 7, 10, 99, 100, 123_456_789, 999_999_999, 1e9, 1e9 + 5, 1_000_000_000_000, 4_294_967_296, Number.MAX_SAFE_INTEGER];
+    for (let i = 0; i < 2000; i++) values.push(Math.floor(Math.random() * 10 ** (1 + (i % 16))));
+    for (const v of values) {
+      for (const n of [v, -v]) assert.equal(written((w) => w.int(n)).toString('latin1'), String(n), `${n}`);
+    }
+  });
+
+  it('reads back newline-delimited JSON text frames and msgpack maps back to back, in order', () => {
+    const events = [0, 1, 2].map((i) => ({ type: 'request.routed', requestId: `r\n${i}`, route: 'api', action: 'forward' }) as unknown as Message);
+    const text = Buffer.concat(events.flatMap((m, i) => (i === 0 ? [jsonOf(m, 'n', i)] : [Buffer.from('\n'), jsonOf(m, 'n', i)])));
+    assert.equal(text.toString().split('\n').length, 3, 'one line per event; a newline inside a value is escaped');
+    assert.deepEqual(decodeEventFrame(text, false).map((e) => e['requestId']), ['r\n0', 'r\n1', 'r\n2']);
+    assert.deepEqual(decodeEventFrame(text.toString(), false).map((e) => e['ts']), [0, 1, 2]);
+
+    const packed = Buffer.concat(events.map((m, i) => written((w) => encodeMsgpackEvent(w, m, 'n', i))));
+    const plain = new Packr({ useRecords: false }).unpackMultiple(packed) as Record<string, unknown>[];
     assert.deepEqual(plain.map((e) => [e['type'], e['node'], e['ts'], e['requestId']]), [
-      ['request.routed', 'n', 0, 'r0'],
-      ['request.routed', 'n', 1, 'r1'],
-      ['request.routed', 'n', 2, 'r2'],
+      ['request.routed', 'n', 0, 'r\n0'],
+      ['request.routed', 'n', 1, 'r\n1'],
+      ['request.routed', 'n', 2, 'r\n2'],
     ]);
-    assert.deepEqual(decodeEventFrame(frame, true), plain);
+    assert.deepEqual(decodeEventFrame(packed, true), plain);
     assert.deepEqual(decodeEventFrame(encodeFrame({ type: 'stream.dropped', node: 'n', ts: 1, count: 3 }, 'msgpack') as Buffer, true), [{ type: 'stream.dropped', node: 'n', ts: 1, count: 3 }]);
   });
 });
