@@ -3,7 +3,7 @@ import { toPlainData } from '@switchyard/core';
 import { Packr } from 'msgpackr';
 import type { Message } from '@switchyard/core';
 import type { ByteWriter } from './byte-writer.js';
-import { jsonEncoderOf } from './event-json.js';
+import type { JsonEventEncoder } from './event-json.js';
 
 /** The WebSocket subprotocol a client names to receive msgpack (binary) frames instead of JSON (text) ones. */
 export const MSGPACK_SUBPROTOCOL = 'switchyard.msgpack';
@@ -46,14 +46,11 @@ export function droppedFrameOf(count: number, node: string, ts: number): Record<
 }
 
 /**
- * Writes the JSON of one of this node's own events into `w` (UTF-8, one line, no newline).
- * `nodeJson` is `node` already encoded as JSON bytes, so that the lifecycle types, written by hand
- * (event-json.ts), need no per-event work for it.
+ * Writes the JSON of one of this node's own events into `w` (UTF-8, one line, no newline): by hand
+ * for the lifecycle types (`encoder`, made for this node's name), else through frameOf.
  */
-export function encodeJsonEvent(w: ByteWriter, message: Message, node: string, nodeJson: Uint8Array, ts: number): void {
-  const encode = jsonEncoderOf(message.type);
-  if (encode === undefined) w.utf8(JSON.stringify(frameOf(message, node, ts)));
-  else encode(w, message, nodeJson, ts);
+export function encodeJsonEvent(w: ByteWriter, encoder: JsonEventEncoder, message: Message, ts: number): void {
+  if (!encoder.write(w, message, ts)) w.utf8(JSON.stringify(frameOf(message, encoder.node, ts)));
 }
 
 /**

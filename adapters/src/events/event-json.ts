@@ -1,241 +1,260 @@
 // JSON bytes of one event frame, written by hand for the per-request and per-connection lifecycle types.
 import type { ConnClosed, ConnOpened, Message, RequestCompleted, RequestReceived, ResponseStarted, RouteMatched, TargetPicked, UpstreamConnected } from '@switchyard/core';
-import { asciiBytes, ByteWriter } from './byte-writer.js';
+import { asciiBytes, type ByteWriter } from './byte-writer.js';
 
-/** Writes the JSON of one event into `w`; `node` is the node name already encoded as JSON (UTF-8 bytes of a quoted string). */
-type JsonEncoder = (w: ByteWriter, message: never, node: Uint8Array, ts: number) => void;
+/** `,"<key>":` for every key the encoders write, made once at load (an object literal: fast properties). */
+const K = {
+  connId: keyBytes('connId'),
+  listener: keyBytes('listener'),
+  clientAddress: keyBytes('clientAddress'),
+  clientPort: keyBytes('clientPort'),
+  at: keyBytes('at'),
+  requests: keyBytes('requests'),
+  bytesIn: keyBytes('bytesIn'),
+  bytesOut: keyBytes('bytesOut'),
+  durationMs: keyBytes('durationMs'),
+  cause: keyBytes('cause'),
+  requestId: keyBytes('requestId'),
+  method: keyBytes('method'),
+  target: keyBytes('target'),
+  host: keyBytes('host'),
+  route: keyBytes('route'),
+  action: keyBytes('action'),
+  upstream: keyBytes('upstream'),
+  isReused: keyBytes('isReused'),
+  connectMs: keyBytes('connectMs'),
+  status: keyBytes('status'),
+  upstreamHeaderMs: keyBytes('upstreamHeaderMs'),
+  httpVersion: keyBytes('httpVersion'),
+  targetAddress: keyBytes('targetAddress'),
+  upstreamConnectMs: keyBytes('upstreamConnectMs'),
+  totalMs: keyBytes('totalMs'),
+  termination: keyBytes('termination'),
+  userAgent: keyBytes('userAgent'),
+  referer: keyBytes('referer'),
+  startedAt: keyBytes('startedAt'),
+};
 
-/** `,"<key>":` for every key the encoders write, made once at load. */
-const K = Object.freeze(
-  Object.fromEntries(
-    [
-      'connId',
-      'listener',
-      'clientAddress',
-      'clientPort',
-      'at',
-      'requests',
-      'bytesIn',
-      'bytesOut',
-      'durationMs',
-      'cause',
-      'requestId',
-      'method',
-      'target',
-      'host',
-      'route',
-      'action',
-      'upstream',
-      'isReused',
-      'connectMs',
-      'status',
-      'upstreamHeaderMs',
-      'httpVersion',
-      'targetAddress',
-      'upstreamConnectMs',
-      'totalMs',
-      'termination',
-      'userAgent',
-      'referer',
-      'startedAt',
-    ].map((key) => [key, asciiBytes(`,"${key}":`)]),
-  ) as Record<
-    | 'connId'
-    | 'listener'
-    | 'clientAddress'
-    | 'clientPort'
-    | 'at'
-    | 'requests'
-    | 'bytesIn'
-    | 'bytesOut'
-    | 'durationMs'
-    | 'cause'
-    | 'requestId'
-    | 'method'
-    | 'target'
-    | 'host'
-    | 'route'
-    | 'action'
-    | 'upstream'
-    | 'isReused'
-    | 'connectMs'
-    | 'status'
-    | 'upstreamHeaderMs'
-    | 'httpVersion'
-    | 'targetAddress'
-    | 'upstreamConnectMs'
-    | 'totalMs'
-    | 'termination'
-    | 'userAgent'
-    | 'referer'
-    | 'startedAt',
-    Uint8Array
-  >,
-);
-const TS = asciiBytes(',"ts":');
+function keyBytes(key: string): Uint8Array {
+  return asciiBytes(`,"${key}":`);
+}
+
 const TRUE = asciiBytes('true');
 const FALSE = asciiBytes('false');
 const CLOSE_BRACE = 0x7d;
 
-/** `{"type":"<type>","node":` */
-function headOf(type: string): Uint8Array {
-  return asciiBytes(`{"type":${JSON.stringify(type)},"node":`);
-}
+/** The types written by hand below, in the order of their `case`s. */
+const HAND_TYPES = [
+  'conn.opened',
+  'conn.closed',
+  'request.received',
+  'request.routed',
+  'request.target-picked',
+  'request.upstream-connected',
+  'request.response-started',
+  'request.completed',
+] as const;
 
-/** The frame's start: type, node and ts. */
-function head(w: ByteWriter, typeHead: Uint8Array, node: Uint8Array, ts: number): void {
-  w.raw(typeHead);
-  w.raw(node);
-  w.raw(TS);
-  num(w, ts);
-}
-
-// These run once per event inside the proxy's call, about six times per request with a subscriber of
-// every event. Each reads the fields of one fixed shape by name (one hidden class, no copy of the
-// message, no generic walk), in the order frameOf would give, and writes bytes straight into the
-// writer: no template string, so no rope to flatten and no per-event garbage.
-// When a schema gains a field, its encoder here must too (event-frame.test.ts compares every field).
-const H_CONN_OPENED = headOf('conn.opened');
-const H_CONN_CLOSED = headOf('conn.closed');
-const H_RECEIVED = headOf('request.received');
-const H_ROUTED = headOf('request.routed');
-const H_PICKED = headOf('request.target-picked');
-const H_CONNECTED = headOf('request.upstream-connected');
-const H_STARTED = headOf('request.response-started');
-const H_COMPLETED = headOf('request.completed');
-
-const ENCODERS: ReadonlyMap<string, JsonEncoder> = new Map<string, JsonEncoder>([
-  [
-    'conn.opened',
-    (w, m: ConnOpened, node, ts) => {
-      head(w, H_CONN_OPENED, node, ts);
-      field(w, K.connId, m.connId);
-      strField(w, K.listener, m.listener);
-      strField(w, K.clientAddress, m.clientAddress);
-      field(w, K.clientPort, m.clientPort);
-      field(w, K.at, m.at);
-      w.byte(CLOSE_BRACE);
-    },
-  ],
-  [
-    'conn.closed',
-    (w, m: ConnClosed, node, ts) => {
-      head(w, H_CONN_CLOSED, node, ts);
-      field(w, K.connId, m.connId);
-      strField(w, K.listener, m.listener);
-      field(w, K.requests, m.requests);
-      field(w, K.bytesIn, m.bytesIn);
-      field(w, K.bytesOut, m.bytesOut);
-      field(w, K.durationMs, m.durationMs);
-      strField(w, K.cause, m.cause);
-      w.byte(CLOSE_BRACE);
-    },
-  ],
-  [
-    'request.received',
-    (w, m: RequestReceived, node, ts) => {
-      head(w, H_RECEIVED, node, ts);
-      field(w, K.connId, m.connId);
-      strField(w, K.requestId, m.requestId);
-      strField(w, K.method, m.method);
-      strField(w, K.target, m.target);
-      strField(w, K.host, m.host);
-      w.byte(CLOSE_BRACE);
-    },
-  ],
-  [
-    'request.routed',
-    (w, m: RouteMatched, node, ts) => {
-      head(w, H_ROUTED, node, ts);
-      strField(w, K.requestId, m.requestId);
-      strField(w, K.route, m.route);
-      strField(w, K.action, m.action);
-      w.byte(CLOSE_BRACE);
-    },
-  ],
-  [
-    'request.target-picked',
-    (w, m: TargetPicked, node, ts) => {
-      head(w, H_PICKED, node, ts);
-      strField(w, K.requestId, m.requestId);
-      strField(w, K.upstream, m.upstream);
-      strField(w, K.target, m.target);
-      w.byte(CLOSE_BRACE);
-    },
-  ],
-  [
-    'request.upstream-connected',
-    (w, m: UpstreamConnected, node, ts) => {
-      head(w, H_CONNECTED, node, ts);
-      strField(w, K.requestId, m.requestId);
-      strField(w, K.target, m.target);
-      w.raw(K.isReused);
-      w.raw(m.isReused === true ? TRUE : FALSE);
-      field(w, K.connectMs, m.connectMs);
-      w.byte(CLOSE_BRACE);
-    },
-  ],
-  [
-    'request.response-started',
-    (w, m: ResponseStarted, node, ts) => {
-      head(w, H_STARTED, node, ts);
-      strField(w, K.requestId, m.requestId);
-      field(w, K.status, m.status);
-      field(w, K.upstreamHeaderMs, m.upstreamHeaderMs);
-      w.byte(CLOSE_BRACE);
-    },
-  ],
-  [
-    'request.completed',
-    (w, m: RequestCompleted, node, ts) => {
-      head(w, H_COMPLETED, node, ts);
-      field(w, K.connId, m.connId);
-      strField(w, K.requestId, m.requestId);
-      strField(w, K.listener, m.listener);
-      strField(w, K.clientAddress, m.clientAddress);
-      field(w, K.clientPort, m.clientPort);
-      strField(w, K.method, m.method);
-      strField(w, K.target, m.target);
-      strField(w, K.httpVersion, m.httpVersion);
-      strField(w, K.host, m.host);
-      field(w, K.status, m.status);
-      field(w, K.bytesIn, m.bytesIn);
-      field(w, K.bytesOut, m.bytesOut);
-      optStrField(w, K.route, m.route);
-      optStrField(w, K.upstream, m.upstream);
-      optStrField(w, K.targetAddress, m.targetAddress);
-      field(w, K.upstreamConnectMs, m.upstreamConnectMs);
-      field(w, K.upstreamHeaderMs, m.upstreamHeaderMs);
-      field(w, K.totalMs, m.totalMs);
-      strField(w, K.termination, m.termination);
-      optStrField(w, K.userAgent, m.userAgent);
-      optStrField(w, K.referer, m.referer);
-      field(w, K.startedAt, m.startedAt);
-      w.byte(CLOSE_BRACE);
-    },
-  ],
-]);
-
-/** The event types with a hand-written encoder (for tests). */
-export const HAND_ENCODED_TYPES: readonly string[] = [...ENCODERS.keys()];
+/** The types with a hand-written encoder (for tests). */
+export const HAND_ENCODED_TYPES: readonly string[] = HAND_TYPES;
 
 /**
- * The hand-written JSON encoder of `type`, if it has one: it writes the frame
- * `{ type, node, ts, ...payload }` of one event, without a newline, byte for byte as the UTF-8 of
- * `JSON.stringify(frameOf(...))`. `node` is the node name already encoded as JSON (once, not per event).
+ * A string field whose value often repeats from one event to the next (a listener, an address, a
+ * route, the request id across one request's steps): the bytes of `,"key":"value"` for the last value
+ * seen, copied in one go when the value comes again. A new value is written and its bytes kept (a
+ * copy: the writer's buffer is reused for every event).
  */
-export function jsonEncoderOf(type: string): ((w: ByteWriter, message: Message, node: Uint8Array, ts: number) => void) | undefined {
-  return ENCODERS.get(type) as ((w: ByteWriter, message: Message, node: Uint8Array, ts: number) => void) | undefined;
+class StringField {
+  private value: string | undefined = undefined;
+  private bytes: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly key: Uint8Array) {}
+
+  write(w: ByteWriter, value: string): void {
+    if (value === this.value) {
+      w.raw(this.bytes);
+      return;
+    }
+    const start = w.pos;
+    w.raw(this.key);
+    str(w, value);
+    const n = w.pos - start;
+    const bytes = new Uint8Array(n);
+    const buf = w.buf;
+    for (let i = 0; i < n; i++) bytes[i] = buf[start + i] as number;
+    this.bytes = bytes;
+    this.value = value;
+  }
+}
+
+/**
+ * Writes the JSON of this node's own lifecycle events, byte for byte as the UTF-8 of
+ * `JSON.stringify(frameOf(...))`, for one node name. One instance per event stream: it keeps the
+ * last value of the string fields that repeat (see `StringField`), and the start of each type's
+ * frame, `{"type":"…","node":"…","ts":`, made once.
+ *
+ * These run once per event inside the proxy's call, about six times per request with a subscriber
+ * of every event. Each reads the fields of one fixed shape by name (one hidden class, no copy of the
+ * message, no generic walk), in the order frameOf gives, and writes bytes straight into the writer:
+ * no template string, so no rope to flatten and no per-event garbage. When a schema gains a field,
+ * its encoder here must too (event-frame.test.ts compares every field).
+ */
+export class JsonEventEncoder {
+  private readonly heads: Uint8Array[];
+  // One per key, shared by the types that write it (the request id repeats across a request's steps).
+  private readonly listener = new StringField(K.listener);
+  private readonly clientAddress = new StringField(K.clientAddress);
+  private readonly cause = new StringField(K.cause);
+  private readonly requestId = new StringField(K.requestId);
+  private readonly method = new StringField(K.method);
+  private readonly target = new StringField(K.target);
+  private readonly targetOfRequest = new StringField(K.target);
+  private readonly host = new StringField(K.host);
+  private readonly route = new StringField(K.route);
+  private readonly action = new StringField(K.action);
+  private readonly upstream = new StringField(K.upstream);
+  private readonly httpVersion = new StringField(K.httpVersion);
+  private readonly targetAddress = new StringField(K.targetAddress);
+  private readonly termination = new StringField(K.termination);
+
+  constructor(readonly node: string) {
+    this.heads = HAND_TYPES.map((type) => Buffer.from(`{"type":${JSON.stringify(type)},"node":${JSON.stringify(node)},"ts":`, 'utf8'));
+  }
+
+  /** Writes `message` if its type is written by hand here; false (nothing written) otherwise. */
+  write(w: ByteWriter, message: Message, ts: number): boolean {
+    switch (message.type) {
+      case 'conn.opened':
+        this.connOpened(w, message as ConnOpened, ts);
+        return true;
+      case 'conn.closed':
+        this.connClosed(w, message as ConnClosed, ts);
+        return true;
+      case 'request.received':
+        this.received(w, message as RequestReceived, ts);
+        return true;
+      case 'request.routed':
+        this.routed(w, message as RouteMatched, ts);
+        return true;
+      case 'request.target-picked':
+        this.picked(w, message as TargetPicked, ts);
+        return true;
+      case 'request.upstream-connected':
+        this.connected(w, message as UpstreamConnected, ts);
+        return true;
+      case 'request.response-started':
+        this.started(w, message as ResponseStarted, ts);
+        return true;
+      case 'request.completed':
+        this.completed(w, message as RequestCompleted, ts);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private head(w: ByteWriter, index: number, ts: number): void {
+    w.raw(this.heads[index] as Uint8Array);
+    num(w, ts);
+  }
+
+  private connOpened(w: ByteWriter, m: ConnOpened, ts: number): void {
+    this.head(w, 0, ts);
+    field(w, K.connId, m.connId);
+    this.listener.write(w, m.listener);
+    this.clientAddress.write(w, m.clientAddress);
+    field(w, K.clientPort, m.clientPort);
+    field(w, K.at, m.at);
+    w.byte(CLOSE_BRACE);
+  }
+
+  private connClosed(w: ByteWriter, m: ConnClosed, ts: number): void {
+    this.head(w, 1, ts);
+    field(w, K.connId, m.connId);
+    this.listener.write(w, m.listener);
+    field(w, K.requests, m.requests);
+    field(w, K.bytesIn, m.bytesIn);
+    field(w, K.bytesOut, m.bytesOut);
+    field(w, K.durationMs, m.durationMs);
+    this.cause.write(w, m.cause);
+    w.byte(CLOSE_BRACE);
+  }
+
+  private received(w: ByteWriter, m: RequestReceived, ts: number): void {
+    this.head(w, 2, ts);
+    field(w, K.connId, m.connId);
+    this.requestId.write(w, m.requestId);
+    this.method.write(w, m.method);
+    this.targetOfRequest.write(w, m.target);
+    this.host.write(w, m.host);
+    w.byte(CLOSE_BRACE);
+  }
+
+  private routed(w: ByteWriter, m: RouteMatched, ts: number): void {
+    this.head(w, 3, ts);
+    this.requestId.write(w, m.requestId);
+    this.route.write(w, m.route);
+    this.action.write(w, m.action);
+    w.byte(CLOSE_BRACE);
+  }
+
+  private picked(w: ByteWriter, m: TargetPicked, ts: number): void {
+    this.head(w, 4, ts);
+    this.requestId.write(w, m.requestId);
+    this.upstream.write(w, m.upstream);
+    this.target.write(w, m.target);
+    w.byte(CLOSE_BRACE);
+  }
+
+  private connected(w: ByteWriter, m: UpstreamConnected, ts: number): void {
+    this.head(w, 5, ts);
+    this.requestId.write(w, m.requestId);
+    this.target.write(w, m.target);
+    w.raw(K.isReused);
+    w.raw(m.isReused === true ? TRUE : FALSE);
+    field(w, K.connectMs, m.connectMs);
+    w.byte(CLOSE_BRACE);
+  }
+
+  private started(w: ByteWriter, m: ResponseStarted, ts: number): void {
+    this.head(w, 6, ts);
+    this.requestId.write(w, m.requestId);
+    field(w, K.status, m.status);
+    field(w, K.upstreamHeaderMs, m.upstreamHeaderMs);
+    w.byte(CLOSE_BRACE);
+  }
+
+  private completed(w: ByteWriter, m: RequestCompleted, ts: number): void {
+    this.head(w, 7, ts);
+    field(w, K.connId, m.connId);
+    this.requestId.write(w, m.requestId);
+    this.listener.write(w, m.listener);
+    this.clientAddress.write(w, m.clientAddress);
+    field(w, K.clientPort, m.clientPort);
+    this.method.write(w, m.method);
+    this.targetOfRequest.write(w, m.target);
+    this.httpVersion.write(w, m.httpVersion);
+    this.host.write(w, m.host);
+    field(w, K.status, m.status);
+    field(w, K.bytesIn, m.bytesIn);
+    field(w, K.bytesOut, m.bytesOut);
+    if (m.route !== undefined) this.route.write(w, m.route);
+    if (m.upstream !== undefined) this.upstream.write(w, m.upstream);
+    if (m.targetAddress !== undefined) this.targetAddress.write(w, m.targetAddress);
+    field(w, K.upstreamConnectMs, m.upstreamConnectMs);
+    field(w, K.upstreamHeaderMs, m.upstreamHeaderMs);
+    field(w, K.totalMs, m.totalMs);
+    this.termination.write(w, m.termination);
+    optStrField(w, K.userAgent, m.userAgent);
+    optStrField(w, K.referer, m.referer);
+    field(w, K.startedAt, m.startedAt);
+    w.byte(CLOSE_BRACE);
+  }
 }
 
 function field(w: ByteWriter, key: Uint8Array, value: number): void {
   w.raw(key);
   num(w, value);
-}
-
-function strField(w: ByteWriter, key: Uint8Array, value: string): void {
-  w.raw(key);
-  str(w, value);
 }
 
 function optStrField(w: ByteWriter, key: Uint8Array, value: string | undefined): void {

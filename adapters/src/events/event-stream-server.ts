@@ -8,6 +8,7 @@ import { EventCorrelator, typesFor } from './event-correlator.js';
 import { ByteWriter } from './byte-writer.js';
 import { encodeJsonEvent, encodeMsgpackEvent, encodeRelayedJsonEvent, FrameEncoding, MSGPACK_SUBPROTOCOL, writeFrame } from './event-frame.js';
 import { EventFilter, type EventFacts, type FilterProblem } from './event-filter.js';
+import { JsonEventEncoder } from './event-json.js';
 import { DEFAULT_STREAM_LIMITS, EventSubscriber, type StreamLimits, type SubscriberStats } from './event-subscriber.js';
 
 /** A bus subscription, as `Observable.subscribe` returns it. */
@@ -85,8 +86,8 @@ export class EventStreamServer {
   private readonly now: () => number;
   private readonly pingTimer: NodeJS.Timeout | undefined;
   private readonly onMessageBound = (message: Message): void => this.onMessage(message);
-  /** This node's name as JSON (UTF-8 bytes of a quoted string), encoded once for every event's frame. */
-  private readonly nodeJson: Uint8Array;
+  /** Writes this node's own lifecycle events as JSON, by hand. */
+  private readonly jsonEncoder: JsonEventEncoder;
   /**
    * Where each event is encoded, once per encoding, before the clients that want it copy it into
    * their queues. Reused for every event: nothing holds it past one `offer` call.
@@ -111,7 +112,7 @@ export class EventStreamServer {
     this.limits = { ...DEFAULT_STREAM_LIMITS, ...options.limits };
     this.logger = (options.logger ?? silentLogger).child({ component: 'event-stream' });
     this.now = options.now ?? Date.now;
-    this.nodeJson = Buffer.from(JSON.stringify(options.nodeName), 'utf8');
+    this.jsonEncoder = new JsonEventEncoder(options.nodeName);
     this.wss = new WebSocketServer({
       noServer: true,
       // Clients only listen; anything they send is ignored, so keep what they may send tiny.
@@ -375,7 +376,7 @@ export class EventStreamServer {
             const w = this.jsonScratch;
             if (jsonEnd < 0) {
               w.pos = 0;
-              encodeJsonEvent(w, message, this.options.nodeName, this.nodeJson, ts);
+              encodeJsonEvent(w, this.jsonEncoder, message, ts);
               jsonEnd = w.pos;
             }
             sub.offer(w.buf, 0, jsonEnd);

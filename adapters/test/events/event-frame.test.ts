@@ -4,7 +4,7 @@ import type { Message, MessageType } from '@switchyard/core';
 import { Packr } from 'msgpackr';
 import { ByteWriter } from '../../src/events/byte-writer.js';
 import { decodeEventFrame, encodeFrame, encodeJsonEvent, encodeMsgpackEvent, encodeRelayedJsonEvent, frameOf, writeFrame } from '../../src/events/event-frame.js';
-import { HAND_ENCODED_TYPES } from '../../src/events/event-json.js';
+import { HAND_ENCODED_TYPES, JsonEventEncoder } from '../../src/events/event-json.js';
 
 /** Strings JSON must escape, or that a shortcut could get wrong. */
 const AWKWARD = [
@@ -50,9 +50,24 @@ function written(encode: (w: ByteWriter) => void): Buffer {
   return Buffer.from(w.buf.subarray(3, w.pos));
 }
 
-/** One event's JSON as the stream sends it. */
+/** One writer for every event, scribbled over between them, as the server reuses its own. */
+const shared = new ByteWriter(64);
+const encoders = new Map<string, JsonEventEncoder>();
+
+/**
+ * One event's JSON as the stream sends it, from one encoder per node name (so the values it keeps
+ * from earlier events are exercised, hits and misses) and one reused writer.
+ */
 function jsonOf(message: Message, node: string, ts: number): Buffer {
-  return written((w) => encodeJsonEvent(w, message, node, Buffer.from(JSON.stringify(node)), ts));
+  let encoder = encoders.get(node);
+  if (encoder === undefined) {
+    encoder = new JsonEventEncoder(node);
+    encoders.set(node, encoder);
+  }
+  shared.buf.fill(0x58);
+  shared.pos = 5;
+  encodeJsonEvent(shared, encoder, message, ts);
+  return Buffer.from(shared.buf.subarray(5, shared.pos));
 }
 
 interface FieldDef {
@@ -121,6 +136,25 @@ describe('event frames', () => {
           // Compared byte for byte (latin1 shows every byte as one character in a failure's diff).
           assert.equal(jsonOf(message, 'node "a" ☃', ts).toString('latin1'), expected.toString('latin1'), `${name} variant ${variant}`);
         }
+      }
+    }
+  });
+
+  it('writes the same bytes whether a repeated string field comes again, changes, or comes back as an equal new string', () => {
+    const hosts = ['a.test', 'b.test', 'ü.test'];
+    for (let i = 0; i < 30; i++) {
+      // Built at run time: equal content, a different string object each time.
+      const requestId = ['r', String(i >> 2)].join('-');
+      const host = hosts[(i * 7) % 3] as string;
+      const steps = [
+        { type: 'request.received', connId: i, requestId, method: i % 5 === 0 ? 'POST' : 'GET', target: `/p/${i % 3}`, host },
+        { type: 'request.routed', requestId, route: i % 4 === 0 ? 'other' : 'api', action: 'forward' },
+        { type: 'request.target-picked', requestId, upstream: 'app', target: `10.0.0.${i % 2}:80` },
+        { type: 'request.upstream-connected', requestId, target: `10.0.0.${i % 2}:80`, isReused: i % 3 !== 0, connectMs: i % 3 === 0 ? 0.25 + i : 0 },
+      ] as unknown as Message[];
+      for (const message of steps) {
+        const expected = Buffer.from(JSON.stringify(frameOf(message, 'n', 1000 + i))).toString('latin1');
+        assert.equal(jsonOf(message, 'n', 1000 + i).toString('latin1'), expected, `${message.type} #${i}`);
       }
     }
   });
