@@ -1,6 +1,7 @@
 // JSON bytes of one event frame, written by hand for the per-request and per-connection lifecycle types.
 import type { ConnClosed, ConnOpened, Message, RequestCompleted, RequestReceived, ResponseStarted, RouteMatched, TargetPicked, UpstreamConnected } from '@switchyard/core';
 import { asciiBytes, type ByteWriter } from './byte-writer.js';
+import { writeFraction } from './decimal-writer.js';
 
 /** `,"<key>":` for every key the encoders write, made once at load (an object literal: fast properties). */
 const K = {
@@ -265,13 +266,14 @@ function optStrField(w: ByteWriter, key: Uint8Array, value: string | undefined):
 
 /**
  * A number as `toPlainData` hands it to JSON: finite as is, NaN and ±Infinity as strings. Safe
- * integers (ids, counts, epoch milliseconds) are written digit by digit; only a fraction takes
- * V8's number-to-string conversion.
+ * integers (ids, counts, epoch milliseconds) are written digit by digit, and most fractions by
+ * `writeFraction`; only the rest take V8's number-to-string conversion.
  */
 export function num(w: ByteWriter, value: number): void {
   if (Number.isSafeInteger(value)) w.int(value);
-  else if (Number.isFinite(value)) w.ascii(`${value}`);
-  else {
+  else if (Number.isFinite(value)) {
+    if (!writeFraction(w, value)) w.ascii(`${value}`);
+  } else {
     w.byte(0x22);
     w.ascii(`${value}`);
     w.byte(0x22);
