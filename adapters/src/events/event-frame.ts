@@ -4,6 +4,7 @@ import { Packr } from 'msgpackr';
 import type { Message } from '@switchyard/core';
 import type { ByteWriter } from './byte-writer.js';
 import type { JsonEventEncoder } from './event-json.js';
+import type { MsgpackEventEncoder } from './event-msgpack.js';
 
 /** The WebSocket subprotocol a client names to receive msgpack (binary) frames instead of JSON (text) ones. */
 export const MSGPACK_SUBPROTOCOL = 'switchyard.msgpack';
@@ -62,8 +63,16 @@ export function encodeRelayedJsonEvent(w: ByteWriter, message: Message, node: st
   w.utf8(JSON.stringify(frameOf(message, node, ts, worker)));
 }
 
-/** Writes the msgpack map of one event into `w`. */
-export function encodeMsgpackEvent(w: ByteWriter, message: Message, node: string, ts: number, worker?: number): void {
+/**
+ * Writes the msgpack map of one of this node's own events into `w`: by hand for the lifecycle types
+ * (`encoder`, made for this node's name), else through frameOf and msgpackr.
+ */
+export function encodeMsgpackEvent(w: ByteWriter, encoder: MsgpackEventEncoder, message: Message, ts: number): void {
+  if (!encoder.write(w, message, ts)) encodeRelayedMsgpackEvent(w, message, encoder.node, ts);
+}
+
+/** Writes the msgpack map of an event relayed by another node or a worker: the generic path, as for JSON. */
+export function encodeRelayedMsgpackEvent(w: ByteWriter, message: Message, node: string, ts: number, worker?: number): void {
   const packed = packr.pack(frameOf(message, node, ts, worker));
   w.copy(packed, 0, packed.length);
 }

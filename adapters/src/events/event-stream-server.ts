@@ -6,9 +6,10 @@ import { ClusterEventsInterest, ClusterEventsRelayed, NodeEventsInterest, silent
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventCorrelator, typesFor } from './event-correlator.js';
 import { ByteWriter } from './byte-writer.js';
-import { encodeJsonEvent, encodeMsgpackEvent, encodeRelayedJsonEvent, FrameEncoding, MSGPACK_SUBPROTOCOL, writeFrame } from './event-frame.js';
+import { encodeJsonEvent, encodeMsgpackEvent, encodeRelayedJsonEvent, encodeRelayedMsgpackEvent, FrameEncoding, MSGPACK_SUBPROTOCOL, writeFrame } from './event-frame.js';
 import { EventFilter, type EventFacts, type FilterProblem } from './event-filter.js';
 import { JsonEventEncoder } from './event-json.js';
+import { MsgpackEventEncoder } from './event-msgpack.js';
 import { DEFAULT_STREAM_LIMITS, EventSubscriber, type StreamLimits, type SubscriberStats } from './event-subscriber.js';
 
 /** A bus subscription, as `Observable.subscribe` returns it. */
@@ -86,8 +87,9 @@ export class EventStreamServer {
   private readonly now: () => number;
   private readonly pingTimer: NodeJS.Timeout | undefined;
   private readonly onMessageBound = (message: Message): void => this.onMessage(message);
-  /** Writes this node's own lifecycle events as JSON, by hand. */
+  /** Write this node's own lifecycle events as JSON and msgpack, by hand. */
   private readonly jsonEncoder: JsonEventEncoder;
+  private readonly msgpackEncoder: MsgpackEventEncoder;
   /**
    * Where each event is encoded, once per encoding, before the clients that want it copy it into
    * their queues. Reused for every event: nothing holds it past one `offer` call.
@@ -113,6 +115,7 @@ export class EventStreamServer {
     this.logger = (options.logger ?? silentLogger).child({ component: 'event-stream' });
     this.now = options.now ?? Date.now;
     this.jsonEncoder = new JsonEventEncoder(options.nodeName);
+    this.msgpackEncoder = new MsgpackEventEncoder(options.nodeName);
     this.wss = new WebSocketServer({
       noServer: true,
       // Clients only listen; anything they send is ignored, so keep what they may send tiny.
@@ -320,7 +323,7 @@ export class EventStreamServer {
             const w = this.msgpackScratch;
             if (msgpackEnd < 0) {
               w.pos = 0;
-              encodeMsgpackEvent(w, message, batch.node, event.ts, batch.worker);
+              encodeRelayedMsgpackEvent(w, message, batch.node, event.ts, batch.worker);
               msgpackEnd = w.pos;
             }
             sub.offer(w.buf, 0, msgpackEnd);
@@ -384,7 +387,7 @@ export class EventStreamServer {
             const w = this.msgpackScratch;
             if (msgpackEnd < 0) {
               w.pos = 0;
-              encodeMsgpackEvent(w, message, this.options.nodeName, ts);
+              encodeMsgpackEvent(w, this.msgpackEncoder, message, ts);
               msgpackEnd = w.pos;
             }
             sub.offer(w.buf, 0, msgpackEnd);

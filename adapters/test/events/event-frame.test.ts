@@ -3,8 +3,9 @@ import * as core from '@switchyard/core';
 import type { Message, MessageType } from '@switchyard/core';
 import { Packr } from 'msgpackr';
 import { ByteWriter } from '../../src/events/byte-writer.js';
-import { decodeEventFrame, encodeFrame, encodeJsonEvent, encodeMsgpackEvent, encodeRelayedJsonEvent, frameOf, writeFrame } from '../../src/events/event-frame.js';
+import { decodeEventFrame, encodeFrame, encodeJsonEvent, encodeMsgpackEvent, encodeRelayedJsonEvent, encodeRelayedMsgpackEvent, frameOf, writeFrame } from '../../src/events/event-frame.js';
 import { HAND_ENCODED_TYPES, JsonEventEncoder } from '../../src/events/event-json.js';
+import { MsgpackEventEncoder } from '../../src/events/event-msgpack.js';
 
 /** Strings JSON must escape, or that a shortcut could get wrong. */
 const AWKWARD = [
@@ -17,6 +18,11 @@ const AWKWARD = [
   'low first \udc00\ud800, high last \udbff',
   '\udfff',
   '',
+  // Past msgpack's fixstr (32 bytes), its own UTF-8 loop (64 units), str8 (256 bytes).
+  'x'.repeat(40),
+  'é'.repeat(20),
+  '☃ \ud800 🚀 '.repeat(12),
+  'y'.repeat(300),
 ];
 /** Integers (small, large, negative, at the safe-integer edges) and fractions, each unlike the last, and the non-finite ones. */
 const NUMBERS = [
@@ -40,6 +46,23 @@ const NUMBERS = [
   1e21,
   -1e-7,
   5e-324,
+  // msgpack's integer sizes, both sides of each edge.
+  127,
+  128,
+  255,
+  256,
+  65_535,
+  65_536,
+  2 ** 32 - 1,
+  2 ** 32,
+  -32,
+  -33,
+  -128,
+  -129,
+  -32_768,
+  -32_769,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
 ];
 
 /** The bytes `encode` writes, into a writer that already holds some and must grow on the way. */
@@ -53,6 +76,22 @@ function written(encode: (w: ByteWriter) => void): Buffer {
 /** One writer for every event, scribbled over between them, as the server reuses its own. */
 const shared = new ByteWriter(64);
 const encoders = new Map<string, JsonEventEncoder>();
+
+const msgpackEncoders = new Map<string, MsgpackEventEncoder>();
+const packr = new Packr({ useRecords: false });
+
+/** One event's msgpack as the stream sends it (one encoder per node name, one reused writer). */
+function msgpackOf(message: Message, node: string, ts: number): Buffer {
+  let encoder = msgpackEncoders.get(node);
+  if (encoder === undefined) {
+    encoder = new MsgpackEventEncoder(node);
+    msgpackEncoders.set(node, encoder);
+  }
+  shared.buf.fill(0x58);
+  shared.pos = 5;
+  encodeMsgpackEvent(shared, encoder, message, ts);
+  return Buffer.from(shared.buf.subarray(5, shared.pos));
+}
 
 /**
  * One event's JSON as the stream sends it, from one encoder per node name (so the values it keeps
@@ -124,7 +163,7 @@ describe('event frames', () => {
     ]);
   });
 
-  it('writes exactly the JSON of frameOf for every field of every hand-encoded type, awkward strings and numbers included', () => {
+  it('writes exactly the JSON and the msgpack (msgpackr) of frameOf for every field of every hand-encoded type, awkward strings and numbers included', () => {
     for (const name of HAND_ENCODED_TYPES) {
       const type = DECLARED.get(name);
       assert.ok(type !== undefined, `${name} is declared in core`);
@@ -135,6 +174,8 @@ describe('event frames', () => {
           const expected = Buffer.from(JSON.stringify(frameOf(message, 'node "a" ☃', ts)), 'utf8');
           // Compared byte for byte (latin1 shows every byte as one character in a failure's diff).
           assert.equal(jsonOf(message, 'node "a" ☃', ts).toString('latin1'), expected.toString('latin1'), `${name} variant ${variant}`);
+          const packed = packr.pack(frameOf(message, 'node "a" ☃', ts));
+          assert.equal(msgpackOf(message, 'node "a" ☃', ts).toString('hex'), packed.toString('hex'), `${name} variant ${variant}, msgpack`);
         }
       }
     }
@@ -155,6 +196,7 @@ describe('event frames', () => {
       for (const message of steps) {
         const expected = Buffer.from(JSON.stringify(frameOf(message, 'n', 1000 + i))).toString('latin1');
         assert.equal(jsonOf(message, 'n', 1000 + i).toString('latin1'), expected, `${message.type} #${i}`);
+        assert.equal(msgpackOf(message, 'n', 1000 + i).toString('hex'), packr.pack(frameOf(message, 'n', 1000 + i)).toString('hex'), `${message.type} #${i}, msgpack`);
       }
     }
   });
@@ -201,7 +243,7 @@ describe('event frames', () => {
     assert.deepEqual(decodeEventFrame(text, false).map((e) => e['requestId']), ['r\n0', 'r\n1', 'r\n2']);
     assert.deepEqual(decodeEventFrame(text.toString(), false).map((e) => e['ts']), [0, 1, 2]);
 
-    const packed = Buffer.concat(events.map((m, i) => written((w) => encodeMsgpackEvent(w, m, 'n', i))));
+    const packed = Buffer.concat(events.map((m, i) => written((w) => encodeRelayedMsgpackEvent(w, m, 'n', i))));
     const plain = new Packr({ useRecords: false }).unpackMultiple(packed) as Record<string, unknown>[];
     assert.deepEqual(plain.map((e) => [e['type'], e['node'], e['ts'], e['requestId']]), [
       ['request.routed', 'n', 0, 'r\n0'],
