@@ -79,6 +79,8 @@ const DECLARED_TYPES: ReadonlyMap<string, MessageType> = new Map(
 export class EventStreamServer {
   private readonly wss: WebSocketServer;
   private readonly subscribers = new Set<EventSubscriber>();
+  /** Clients of JSON frames among `subscribers` (the rest want msgpack): an only client of an encoding gets its events encoded in place. */
+  private jsonClients = 0;
   /** Live bus subscriptions by key: `=type` (exact) or `*prefix`. */
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly correlator = new EventCorrelator();
@@ -181,6 +183,7 @@ export class EventStreamServer {
     ]);
     for (const ws of sockets) ws.terminate();
     this.subscribers.clear();
+    this.jsonClients = 0;
     this.resubscribe();
     this.wss.close();
   }
@@ -193,13 +196,16 @@ export class EventStreamServer {
       return;
     }
     this.subscribers.add(sub);
+    if (encoding === FrameEncoding.json) this.jsonClients++;
     ws.on('pong', () => {
       sub.isAlive = true;
     });
     ws.on('error', (err) => this.logger.debug({ err, client: sub.id }, 'event stream client error'));
     ws.on('close', () => {
       sub.close();
-      if (this.subscribers.delete(sub)) this.resubscribe();
+      if (!this.subscribers.delete(sub)) return;
+      if (encoding === FrameEncoding.json) this.jsonClients--;
+      this.resubscribe();
     });
     this.resubscribe();
     this.logger.debug({ client: sub.id, encoding, clients: this.subscribers.size }, 'event stream client connected');
@@ -376,6 +382,14 @@ export class EventStreamServer {
           if (filter.isTypeOnly ? !filter.wantsType(message.type) : !filter.matches((facts ??= this.correlator.factsOf(message)))) continue;
           ts ??= this.now();
           if (sub.encoding === FrameEncoding.json) {
+            if (this.jsonClients === 1) {
+              // The only JSON client: encoded straight into its queue, no copy.
+              const w = sub.begin();
+              if (w === undefined) continue;
+              encodeJsonEvent(w, this.jsonEncoder, message, ts);
+              sub.commit();
+              continue;
+            }
             const w = this.jsonScratch;
             if (jsonEnd < 0) {
               w.pos = 0;
@@ -384,6 +398,13 @@ export class EventStreamServer {
             }
             sub.offer(w.buf, 0, jsonEnd);
           } else {
+            if (this.subscribers.size - this.jsonClients === 1) {
+              const w = sub.begin();
+              if (w === undefined) continue;
+              encodeMsgpackEvent(w, this.msgpackEncoder, message, ts);
+              sub.commit();
+              continue;
+            }
             const w = this.msgpackScratch;
             if (msgpackEnd < 0) {
               w.pos = 0;

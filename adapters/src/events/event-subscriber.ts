@@ -68,6 +68,10 @@ export class EventSubscriber {
   private readonly spares: Buffer[] = [];
   /** Bytes of the queued events themselves (separators not counted). */
   private queuedBytes = 0;
+  /** Where the event being written (offer, or begin … commit) starts in `out`. */
+  private eventStart = 0;
+  /** Holds an event written in place while the queue makes room for it (rare: a full queue). */
+  private readonly spill = new ByteWriter(1024);
   private sent = 0;
   private dropped = 0;
   private droppedUnreported = 0;
@@ -111,15 +115,58 @@ export class EventSubscriber {
       this.pump();
     }
     if (this.isQueueFull(bytes)) {
-      this.dropped++;
-      this.droppedUnreported++;
-      this.onDrop();
+      this.drop();
       return;
     }
-    const out = this.out;
-    if (this.ends.length !== 0 && this.separator !== undefined) out.byte(this.separator);
+    const out = this.startEvent();
     out.copy(src, start, end);
-    this.ends.push(out.pos);
+    this.keep(bytes);
+  }
+
+  /**
+   * Starts one event written straight into the queue (no copy, for a stream's only client of this
+   * encoding): returns the writer to write it into, then call `commit`. Undefined once closed.
+   */
+  begin(): ByteWriter | undefined {
+    if (this.isClosed) return undefined;
+    this.startEvent();
+    return this.out;
+  }
+
+  /** Ends the event `begin` started: kept, or, when the queue is full, dropped (after a try to write now). */
+  commit(): void {
+    const out = this.out;
+    const bytes = out.pos - this.eventStart;
+    if (!this.isQueueFull(bytes)) {
+      this.keep(bytes);
+      return;
+    }
+    // Out of the queue buffer before pump hands that buffer to the socket; then as offer does.
+    const spill = this.spill;
+    spill.pos = 0;
+    spill.copy(out.buf, this.eventStart, out.pos);
+    out.pos = this.committedEnd();
+    this.offer(spill.buf, 0, spill.pos);
+  }
+
+  /** Where the queue's last kept event ends (bytes after it are an event not committed, or garbage). */
+  private committedEnd(): number {
+    const ends = this.ends;
+    return ends.length === 0 ? 0 : (ends[ends.length - 1] as number);
+  }
+
+  /** Positions the queue writer for a new event, after a separator when it is not the first. */
+  private startEvent(): ByteWriter {
+    const out = this.out;
+    out.pos = this.committedEnd();
+    if (this.ends.length !== 0 && this.separator !== undefined) out.byte(this.separator);
+    this.eventStart = out.pos;
+    return out;
+  }
+
+  /** The event just written, `bytes` long, stays in the queue. */
+  private keep(bytes: number): void {
+    this.ends.push(this.out.pos);
     this.queuedBytes += bytes;
     // Written once per turn of the event loop, not per event: the proxy's call returns at once, and
     // every event of the turn goes out in one WebSocket frame (one send, one write).
@@ -127,6 +174,12 @@ export class EventSubscriber {
       this.isFlushScheduled = true;
       setImmediate(this.flushBound);
     }
+  }
+
+  private drop(): void {
+    this.dropped++;
+    this.droppedUnreported++;
+    this.onDrop();
   }
 
   private isQueueFull(bytes: number): boolean {

@@ -146,6 +146,42 @@ describe('event subscriber byte queue', () => {
     assert.equal(sub.stats().queuedBytes, 0);
   });
 
+  it('takes events written in place (begin, commit) like offered ones, and forgets an event never committed', async () => {
+    const socket = new HoldingSocket();
+    const sub = subscriberOn(socket, { maxQueuedEvents: 3, maxQueuedBytes: 1024, highWaterBytes: 100 });
+    const writeInPlace = (text: string): void => {
+      const w = sub.begin();
+      assert.ok(w !== undefined);
+      w.utf8(text);
+      sub.commit();
+    };
+    writeInPlace('{"a":1}');
+    offerAll(sub, ['{"a":2}']);
+    // An encoder that threw half-way: its bytes are overwritten by the next event.
+    sub.begin()?.utf8('{"broken":');
+    writeInPlace('{"a":3}');
+    await nextTurn();
+    assert.equal(socket.sends[0]?.data.toString(), '{"a":1}\n{"a":2}\n{"a":3}');
+
+    // Backed up, queue full: an event written in place is dropped, and takes nothing queued with it.
+    socket.bufferedAmount = 100;
+    for (let i = 4; i <= 8; i++) writeInPlace(`{"a":${i}}`);
+    assert.equal(sub.stats().queuedEvents, 3);
+    assert.equal(sub.stats().dropped, 2);
+    // Written: the queue leaves in order; a burst past the queue's length is written, not dropped.
+    socket.bufferedAmount = 0;
+    socket.sends[0]?.done();
+    assert.equal(socket.sends[1]?.data.toString(), '{"a":4}\n{"a":5}\n{"a":6}');
+    for (let i = 9; i <= 12; i++) writeInPlace(`{"a":${i}}`);
+    assert.equal(sub.stats().dropped, 2, 'a full queue with room on the socket is written, not dropped');
+    await nextTurn();
+    assertUntouched(socket);
+    assert.deepEqual(
+      socket.sends.slice(2).map((f) => f.data.toString()),
+      ['{"a":9}\n{"a":10}\n{"a":11}', '{"a":12}'],
+    );
+  });
+
   it('drops what does not fit in the queue and reports the count once caught up', async () => {
     const socket = new HoldingSocket();
     const sub = subscriberOn(socket, { maxQueuedEvents: 3, maxQueuedBytes: 1024, highWaterBytes: 100 });
