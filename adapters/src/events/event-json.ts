@@ -2,6 +2,7 @@
 import type { ConnClosed, ConnOpened, Message, RequestCompleted, RequestReceived, ResponseStarted, RouteMatched, TargetPicked, UpstreamConnected } from '@switchyard/core';
 import { asciiBytes, type ByteWriter } from './byte-writer.js';
 import { writeFraction } from './decimal-writer.js';
+import { RepeatedString } from './repeated-string.js';
 
 /** `,"<key>":` for every key the encoders write, made once at load (an object literal: fast properties). */
 const K = {
@@ -59,39 +60,11 @@ const HAND_TYPES = [
 /** The types with a hand-written encoder (for tests). */
 export const HAND_ENCODED_TYPES: readonly string[] = HAND_TYPES;
 
-/**
- * A string field whose value often repeats from one event to the next (a listener, an address, a
- * route, the request id across one request's steps): the bytes of `,"key":"value"` for the last value
- * seen, copied in one go when the value comes again. A new value is written and its bytes kept (a
- * copy: the writer's buffer is reused for every event).
- */
-class StringField {
-  private value: string | undefined = undefined;
-  private bytes: Uint8Array = new Uint8Array(0);
-
-  constructor(private readonly key: Uint8Array) {}
-
-  write(w: ByteWriter, value: string): void {
-    if (value === this.value) {
-      w.raw(this.bytes);
-      return;
-    }
-    const start = w.pos;
-    w.raw(this.key);
-    str(w, value);
-    const n = w.pos - start;
-    const bytes = new Uint8Array(n);
-    const buf = w.buf;
-    for (let i = 0; i < n; i++) bytes[i] = buf[start + i] as number;
-    this.bytes = bytes;
-    this.value = value;
-  }
-}
 
 /**
  * Writes the JSON of this node's own lifecycle events, byte for byte as the UTF-8 of
  * `JSON.stringify(frameOf(...))`, for one node name. One instance per event stream: it keeps the
- * last value of the string fields that repeat (see `StringField`), and the start of each type's
+ * last value of the string fields that repeat (see `RepeatedString`), and the start of each type's
  * frame, `{"type":"…","node":"…","ts":`, made once.
  *
  * These run once per event inside the proxy's call, about six times per request with a subscriber
@@ -103,20 +76,20 @@ class StringField {
 export class JsonEventEncoder {
   private readonly heads: Uint8Array[];
   // One per key, shared by the types that write it (the request id repeats across a request's steps).
-  private readonly listener = new StringField(K.listener);
-  private readonly clientAddress = new StringField(K.clientAddress);
-  private readonly cause = new StringField(K.cause);
-  private readonly requestId = new StringField(K.requestId);
-  private readonly method = new StringField(K.method);
-  private readonly target = new StringField(K.target);
-  private readonly targetOfRequest = new StringField(K.target);
-  private readonly host = new StringField(K.host);
-  private readonly route = new StringField(K.route);
-  private readonly action = new StringField(K.action);
-  private readonly upstream = new StringField(K.upstream);
-  private readonly httpVersion = new StringField(K.httpVersion);
-  private readonly targetAddress = new StringField(K.targetAddress);
-  private readonly termination = new StringField(K.termination);
+  private readonly listener = new RepeatedString(K.listener, str);
+  private readonly clientAddress = new RepeatedString(K.clientAddress, str);
+  private readonly cause = new RepeatedString(K.cause, str);
+  private readonly requestId = new RepeatedString(K.requestId, str);
+  private readonly method = new RepeatedString(K.method, str);
+  private readonly target = new RepeatedString(K.target, str);
+  private readonly targetOfRequest = new RepeatedString(K.target, str);
+  private readonly host = new RepeatedString(K.host, str);
+  private readonly route = new RepeatedString(K.route, str);
+  private readonly action = new RepeatedString(K.action, str);
+  private readonly upstream = new RepeatedString(K.upstream, str);
+  private readonly httpVersion = new RepeatedString(K.httpVersion, str);
+  private readonly targetAddress = new RepeatedString(K.targetAddress, str);
+  private readonly termination = new RepeatedString(K.termination, str);
 
   constructor(readonly node: string) {
     this.heads = HAND_TYPES.map((type) => Buffer.from(`{"type":${JSON.stringify(type)},"node":${JSON.stringify(node)},"ts":`, 'utf8'));

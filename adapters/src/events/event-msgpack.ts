@@ -1,6 +1,7 @@
 // msgpack bytes of one event frame, written by hand for the per-request and per-connection lifecycle types, as msgpackr would write them.
 import type { ConnClosed, ConnOpened, Message, RequestCompleted, RequestReceived, ResponseStarted, RouteMatched, TargetPicked, UpstreamConnected } from '@switchyard/core';
 import type { ByteWriter } from './byte-writer.js';
+import { RepeatedString } from './repeated-string.js';
 import { HAND_ENCODED_TYPES } from './event-json.js';
 
 /**
@@ -16,22 +17,22 @@ import { HAND_ENCODED_TYPES } from './event-json.js';
 export class MsgpackEventEncoder {
   /** Each type's head after the map header: "type", its name, "node", the node, "ts". */
   private readonly heads: Uint8Array[];
-  private readonly listener = new StringField(key('listener'));
-  private readonly clientAddress = new StringField(key('clientAddress'));
-  private readonly cause = new StringField(key('cause'));
-  private readonly requestId = new StringField(key('requestId'));
-  private readonly method = new StringField(key('method'));
-  private readonly target = new StringField(key('target'));
-  private readonly targetOfRequest = new StringField(key('target'));
-  private readonly host = new StringField(key('host'));
-  private readonly route = new StringField(key('route'));
-  private readonly action = new StringField(key('action'));
-  private readonly upstream = new StringField(key('upstream'));
-  private readonly httpVersion = new StringField(key('httpVersion'));
-  private readonly targetAddress = new StringField(key('targetAddress'));
-  private readonly termination = new StringField(key('termination'));
-  private readonly userAgent = new StringField(key('userAgent'));
-  private readonly referer = new StringField(key('referer'));
+  private readonly listener = new RepeatedString(key('listener'), str);
+  private readonly clientAddress = new RepeatedString(key('clientAddress'), str);
+  private readonly cause = new RepeatedString(key('cause'), str);
+  private readonly requestId = new RepeatedString(key('requestId'), str);
+  private readonly method = new RepeatedString(key('method'), str);
+  private readonly target = new RepeatedString(key('target'), str);
+  private readonly targetOfRequest = new RepeatedString(key('target'), str);
+  private readonly host = new RepeatedString(key('host'), str);
+  private readonly route = new RepeatedString(key('route'), str);
+  private readonly action = new RepeatedString(key('action'), str);
+  private readonly upstream = new RepeatedString(key('upstream'), str);
+  private readonly httpVersion = new RepeatedString(key('httpVersion'), str);
+  private readonly targetAddress = new RepeatedString(key('targetAddress'), str);
+  private readonly termination = new RepeatedString(key('termination'), str);
+  private readonly userAgent = new RepeatedString(key('userAgent'), str);
+  private readonly referer = new RepeatedString(key('referer'), str);
 
   constructor(readonly node: string) {
     this.heads = HAND_ENCODED_TYPES.map((type) => {
@@ -193,29 +194,6 @@ function strBytes(s: string): number[] {
   return [...buf.subarray(0, w.pos)];
 }
 
-/** A string field whose value often repeats: the bytes of key and value for the last value seen (see event-json.ts). */
-class StringField {
-  private value: string | undefined = undefined;
-  private bytes: Uint8Array = new Uint8Array(0);
-
-  constructor(private readonly key: Uint8Array) {}
-
-  write(w: ByteWriter, value: string): void {
-    if (value === this.value) {
-      w.raw(this.bytes);
-      return;
-    }
-    const start = w.pos;
-    w.raw(this.key);
-    str(w, value);
-    const n = w.pos - start;
-    const bytes = new Uint8Array(n);
-    const buf = w.buf;
-    for (let i = 0; i < n; i++) bytes[i] = buf[start + i] as number;
-    this.bytes = bytes;
-    this.value = value;
-  }
-}
 
 function field(w: ByteWriter, keyBytes: Uint8Array, value: number): void {
   w.raw(keyBytes);
