@@ -42,19 +42,21 @@ const MAX_SPARES = 2;
 const MAX_SPARE_BYTES = 256 * 1024;
 
 /**
- * Sends events to one client without ever holding more than `maxQueuedBytes` plus `highWaterBytes`
- * (plus one event, and two spare buffers of at most 256 KiB) for it. Events wait in a bounded queue
+ * Sends events to one client without ever holding more than `maxQueuedBytes` of queued events plus
+ * `highWaterBytes` in the socket (plus one frame) for it. In memory that is the queue buffer, whose
+ * capacity grows by doubling to at most about twice the largest queue it held, the buffers still
+ * being written, and at most two spare buffers of 256 KiB or less. Events wait in a bounded queue
  * and leave once per turn of the event loop, as many as fit under the high-water mark in one
  * WebSocket frame; while the socket is backed up they keep waiting, and when the queue is full they
  * are dropped and counted. Once the client has caught up (queue empty, socket below the high-water
  * mark) it gets one `stream.dropped { count }` event, in a frame of its own, with the number it missed.
  *
- * The queue is bytes: each event is copied, already encoded, to the end of one buffer, after a `\n`
- * for JSON (see `separatorOf`), so a frame is a prefix of that buffer and goes to `ws.send` as it is
- * (ws frames a Buffer without copying it; `binary: false` makes it a text frame). The socket may
- * hold a sent buffer until it is written, so a sent buffer is never written again before its send
- * callback: the queue continues in a spare (or new) buffer, and the sent one becomes a spare when
- * its callback comes.
+ * The queue is bytes: each event is encoded into (`begin`/`commit`) or copied to (`offer`) the end of
+ * one buffer, after a `\n` for JSON (see `separatorOf`), so a frame is a prefix of that buffer and
+ * goes to `ws.send` as it is (ws frames a Buffer without copying it; `binary: false` makes it a text
+ * frame). The socket may hold a sent buffer until it is written, so a sent buffer is never written
+ * again before its send callback: the queue continues in a spare (or new) buffer, and the sent one
+ * becomes a spare when its callback comes.
  */
 export class EventSubscriber {
   /** The queued events' bytes, back to back from offset 0. */
