@@ -1,21 +1,30 @@
-// Event-stream encoding benchmark: ns per event of one request's lifecycle, hand-written JSON against frameOf + JSON.stringify.
+// Event-stream encoding benchmark: ns per event of one request's lifecycle, hand-written JSON bytes against frameOf + JSON.stringify.
 // Usage: node adapters/dist/bench/event-encode.bench.js (under the CPU lock). Prints the median of 9 runs per row.
 import type { Message } from '@switchyard/core';
-import { encodedBytes, encodeJsonEvent, encodeMsgpackEvent, frameOf, joinEvents } from '../src/events/event-frame.js';
+import { ByteWriter } from '../src/events/byte-writer.js';
+import { encodeJsonEvent, encodeMsgpackEvent, encodeRelayedMsgpackEvent, frameOf } from '../src/events/event-frame.js';
+import { JsonEventEncoder } from '../src/events/event-json.js';
+import { MsgpackEventEncoder } from '../src/events/event-msgpack.js';
 
 const RUNS = 9;
 const REQUESTS_PER_RUN = 200_000;
 
-/** One forwarded request as the proxy publishes it: the six request steps, and its connection's two. */
+/**
+ * One forwarded request as the proxy publishes it: the six request steps, and its connection's two.
+ * Durations are fractions of a millisecond unlike each other (clock differences, as in the proxy):
+ * repeated values would hit V8's number-to-string cache and flatter the encoders.
+ */
 function lifecycle(i: number): Message[] {
   const requestId = `1f3a9c-${i}`;
+  const headerMs = 0.2 + Math.random();
+  const totalMs = headerMs + Math.random();
   return [
     { type: 'conn.opened', connId: i, listener: 'web', clientAddress: '127.0.0.1', clientPort: 40_000 + (i % 20_000), at: 1_763_781_234_567 + i },
     { type: 'request.received', connId: i, requestId, method: 'GET', target: `/api/users/${i}?fields=name`, host: 'example.test:8080' },
     { type: 'request.routed', requestId, route: 'api', action: 'forward' },
     { type: 'request.target-picked', requestId, upstream: 'app', target: '10.0.0.5:8080' },
     { type: 'request.upstream-connected', requestId, target: '10.0.0.5:8080', isReused: true, connectMs: 0 },
-    { type: 'request.response-started', requestId, status: 200, upstreamHeaderMs: 0.412 },
+    { type: 'request.response-started', requestId, status: 200, upstreamHeaderMs: headerMs },
     {
       type: 'request.completed',
       connId: i,
@@ -34,17 +43,29 @@ function lifecycle(i: number): Message[] {
       upstream: 'app',
       targetAddress: '10.0.0.5:8080',
       upstreamConnectMs: 0,
-      upstreamHeaderMs: 0.412,
-      totalMs: 0.734,
+      upstreamHeaderMs: headerMs,
+      totalMs,
       termination: 'ok',
       userAgent: 'wrk/4.2.0 (Linux x86_64)',
-      startedAt: 1_763_781_234_567 + i,
+      startedAt: 1_763_781_234_567.123 + i + totalMs,
     },
-    { type: 'conn.closed', connId: i, listener: 'web', requests: 1, bytesIn: 96, bytesOut: 1412, durationMs: 1.2, cause: 'client-closed' },
+    { type: 'conn.closed', connId: i, listener: 'web', requests: 1, bytesIn: 96, bytesOut: 1412, durationMs: totalMs + Math.random(), cause: 'client-closed' },
   ] as unknown as Message[];
 }
 
-const EVENTS = Array.from({ length: 1024 }, (_, i) => lifecycle(i)).flat();
+const EVENTS = Array.from({ length: 8192 }, (_, i) => lifecycle(i)).flat();
+
+const jsonEncoder = new JsonEventEncoder('bench');
+const msgpackEncoder = new MsgpackEventEncoder('bench');
+const jsonWriter = new ByteWriter(4096);
+const msgpackWriter = new ByteWriter(4096);
+
+/** Encodes one event at the start of `w`, as the stream server does, and returns its size. */
+function encodeInto(w: ByteWriter, encode: (w: ByteWriter) => void): number {
+  w.pos = 0;
+  encode(w);
+  return w.pos;
+}
 
 interface Row {
   name: string;
@@ -54,8 +75,9 @@ interface Row {
 
 const ROWS: Row[] = [
   { name: 'frameOf + JSON.stringify + Buffer.from (before)', encode: (m, ts) => Buffer.from(JSON.stringify(frameOf(m, 'bench', ts)), 'utf8').length },
-  { name: 'hand-written JSON + byte length (now)', encode: (m, ts) => encodedBytes(encodeJsonEvent(m, 'bench', '"bench"', ts)) },
-  { name: 'msgpack (frameOf + pack)', encode: (m, ts) => encodeMsgpackEvent(m, 'bench', ts).length },
+  { name: 'hand-written JSON bytes into a reused buffer (now)', encode: (m, ts) => encodeInto(jsonWriter, (w) => encodeJsonEvent(w, jsonEncoder, m, ts)) },
+  { name: 'msgpack: frameOf + msgpackr pack (before)', encode: (m, ts) => encodeInto(msgpackWriter, (w) => encodeRelayedMsgpackEvent(w, m, 'bench', ts)) },
+  { name: 'hand-written msgpack bytes into a reused buffer (now)', encode: (m, ts) => encodeInto(msgpackWriter, (w) => encodeMsgpackEvent(w, msgpackEncoder, m, ts)) },
 ];
 
 function runOnce(row: Row): number {
@@ -82,10 +104,4 @@ const results = ROWS.map((row) => {
 });
 const base = results[0]?.ns ?? 1;
 for (const { row, ns } of results) lines.push(`${row.name.padEnd(52)} ${ns.toFixed(0).padStart(6)} ns/event  ${(base / ns).toFixed(2)}x`);
-// Joining a turn's events into one frame: per event, on top of encoding.
-const texts = EVENTS.slice(0, 128).map((m, i) => encodeJsonEvent(m, 'bench', '"bench"', i));
-const joinStarted = process.hrtime.bigint();
-let joined = 0;
-for (let i = 0; i < 20_000; i++) joined += Buffer.byteLength(joinEvents(texts, 0, texts.length, 'json') as string);
-lines.push(`${'join 128 events into one NDJSON frame'.padEnd(52)} ${(Number(process.hrtime.bigint() - joinStarted) / (20_000 * 128)).toFixed(0).padStart(6)} ns/event  (${joined > 0 ? 'ok' : 'empty'})`);
 process.stdout.write(`${lines.join('\n')}\n`);

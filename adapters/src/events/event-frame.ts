@@ -2,7 +2,9 @@
 import { toPlainData } from '@switchyard/core';
 import { Packr } from 'msgpackr';
 import type { Message } from '@switchyard/core';
-import { jsonEncoderOf } from './event-json.js';
+import type { ByteWriter } from './byte-writer.js';
+import type { JsonEventEncoder } from './event-json.js';
+import type { MsgpackEventEncoder } from './event-msgpack.js';
 
 /** The WebSocket subprotocol a client names to receive msgpack (binary) frames instead of JSON (text) ones. */
 export const MSGPACK_SUBPROTOCOL = 'switchyard.msgpack';
@@ -15,9 +17,6 @@ export const STREAM_DROPPED = 'stream.dropped';
 
 /** One event as a client receives it. */
 export type EventFrame = Record<string, unknown> & { type: string };
-
-/** One encoded event: JSON text (one line, no newline) or one msgpack map. */
-export type EncodedEvent = string | Buffer;
 
 // One instance per process (STYLE §4). Plain maps, not msgpackr records, so any msgpack decoder reads them.
 const packr = new Packr({ useRecords: false });
@@ -48,41 +47,60 @@ export function droppedFrameOf(count: number, node: string, ts: number): Record<
 }
 
 /**
- * The JSON text of one event. `nodeJson` is `node` already encoded as a JSON string, so that the
- * lifecycle types, written by hand (event-json.ts), need no per-event work for it.
+ * Writes the JSON of one of this node's own events into `w` (UTF-8, one line, no newline): by hand
+ * for the lifecycle types (`encoder`, made for this node's name), else through frameOf.
  */
-export function encodeJsonEvent(message: Message, node: string, nodeJson: string, ts: number, worker?: number): string {
-  // A worker's relayed event carries its slot too; the hand-written templates cover the node's own.
-  const encode = worker === undefined ? jsonEncoderOf(message.type) : undefined;
-  return encode === undefined ? JSON.stringify(frameOf(message, node, ts, worker)) : encode(message, nodeJson, ts);
-}
-
-/** The msgpack map of one event. */
-export function encodeMsgpackEvent(message: Message, node: string, ts: number, worker?: number): Buffer {
-  return packr.pack(frameOf(message, node, ts, worker));
-}
-
-/** Encodes one frame object (a `stream.dropped` report, say) as one event. */
-export function encodeFrame(frame: Record<string, unknown>, encoding: FrameEncoding): EncodedEvent {
-  return encoding === 'json' ? JSON.stringify(frame) : packr.pack(frame);
-}
-
-/** Bytes an encoded event takes on the wire (UTF-8 for JSON). */
-export function encodedBytes(event: EncodedEvent): number {
-  return typeof event === 'string' ? Buffer.byteLength(event, 'utf8') : event.length;
+export function encodeJsonEvent(w: ByteWriter, encoder: JsonEventEncoder, message: Message, ts: number): void {
+  if (!encoder.write(w, message, ts)) w.utf8(JSON.stringify(frameOf(message, encoder.node, ts)));
 }
 
 /**
- * The payload of one WebSocket frame holding `events[start..end)`, in order.
+ * Writes the JSON of an event relayed by another node or a worker (tagged with its slot). Its
+ * fields were not built by this process's typed code (a relayed event's schema only requires
+ * `type` and `ts`), so it takes the generic path: the hand-written encoders read fixed shapes.
+ */
+export function encodeRelayedJsonEvent(w: ByteWriter, message: Message, node: string, ts: number, worker?: number): void {
+  w.utf8(JSON.stringify(frameOf(message, node, ts, worker)));
+}
+
+/**
+ * Writes the msgpack map of one of this node's own events into `w`: by hand for the lifecycle types
+ * (`encoder`, made for this node's name), else through frameOf and msgpackr.
+ */
+export function encodeMsgpackEvent(w: ByteWriter, encoder: MsgpackEventEncoder, message: Message, ts: number): void {
+  if (!encoder.write(w, message, ts)) encodeRelayedMsgpackEvent(w, message, encoder.node, ts);
+}
+
+/** Writes the msgpack map of an event relayed by another node or a worker: the generic path, as for JSON. */
+export function encodeRelayedMsgpackEvent(w: ByteWriter, message: Message, node: string, ts: number, worker?: number): void {
+  const packed = packr.pack(frameOf(message, node, ts, worker));
+  w.copy(packed, 0, packed.length);
+}
+
+/** Writes one frame object (a `cluster.events-dropped` report, say) as one event into `w`. */
+export function writeFrame(w: ByteWriter, frame: Record<string, unknown>, encoding: FrameEncoding): void {
+  if (encoding === 'json') w.utf8(JSON.stringify(frame));
+  else {
+    const packed = packr.pack(frame);
+    w.copy(packed, 0, packed.length);
+  }
+}
+
+/** One frame object (a `stream.dropped` report) as the payload of a WebSocket frame of its own. */
+export function encodeFrame(frame: Record<string, unknown>, encoding: FrameEncoding): string | Buffer {
+  return encoding === 'json' ? JSON.stringify(frame) : packr.pack(frame);
+}
+
+/**
+ * What separates the events of one WebSocket frame, if anything.
  *
  * JSON (a text frame): newline-delimited JSON, one event object per line, `\n` between them and none
  * after the last. JSON.stringify never writes a raw newline, so splitting on `\n` is safe.
  * msgpack (a binary frame): the events' maps back to back, a msgpack stream (msgpackr
  * `unpackMultiple`, @msgpack/msgpack `decodeMulti`, Python `Unpacker`).
  */
-export function joinEvents(events: readonly EncodedEvent[], start: number, end: number, encoding: FrameEncoding): string | Buffer {
-  if (encoding === 'json') return end - start === 1 ? (events[start] as string) : (events.slice(start, end) as string[]).join('\n');
-  return end - start === 1 ? (events[start] as Buffer) : Buffer.concat(events.slice(start, end) as Buffer[]);
+export function separatorOf(encoding: FrameEncoding): number | undefined {
+  return encoding === 'json' ? 0x0a : undefined;
 }
 
 /**

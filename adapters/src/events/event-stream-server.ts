@@ -5,8 +5,11 @@ import * as core from '@switchyard/core';
 import { ClusterEventsInterest, ClusterEventsRelayed, NodeEventsInterest, silentLogger, type Bus, type Logger, type Message, type MessageType } from '@switchyard/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventCorrelator, typesFor } from './event-correlator.js';
-import { encodedBytes, encodeFrame, encodeJsonEvent, encodeMsgpackEvent, FrameEncoding, MSGPACK_SUBPROTOCOL } from './event-frame.js';
+import { ByteWriter } from './byte-writer.js';
+import { encodeJsonEvent, encodeMsgpackEvent, encodeRelayedJsonEvent, encodeRelayedMsgpackEvent, FrameEncoding, MSGPACK_SUBPROTOCOL, writeFrame } from './event-frame.js';
 import { EventFilter, type EventFacts, type FilterProblem } from './event-filter.js';
+import { JsonEventEncoder } from './event-json.js';
+import { MsgpackEventEncoder } from './event-msgpack.js';
 import { DEFAULT_STREAM_LIMITS, EventSubscriber, type StreamLimits, type SubscriberStats } from './event-subscriber.js';
 
 /** A bus subscription, as `Observable.subscribe` returns it. */
@@ -76,6 +79,8 @@ const DECLARED_TYPES: ReadonlyMap<string, MessageType> = new Map(
 export class EventStreamServer {
   private readonly wss: WebSocketServer;
   private readonly subscribers = new Set<EventSubscriber>();
+  /** Clients of JSON frames among `subscribers` (the rest want msgpack): an only client of an encoding gets its events encoded in place. */
+  private jsonClients = 0;
   /** Live bus subscriptions by key: `=type` (exact) or `*prefix`. */
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly correlator = new EventCorrelator();
@@ -84,8 +89,15 @@ export class EventStreamServer {
   private readonly now: () => number;
   private readonly pingTimer: NodeJS.Timeout | undefined;
   private readonly onMessageBound = (message: Message): void => this.onMessage(message);
-  /** This node's name as a JSON string, encoded once for every event's frame. */
-  private readonly nodeJson: string;
+  /** Write this node's own lifecycle events as JSON and msgpack, by hand. */
+  private readonly jsonEncoder: JsonEventEncoder;
+  private readonly msgpackEncoder: MsgpackEventEncoder;
+  /**
+   * Where each event is encoded, once per encoding, before the clients that want it copy it into
+   * their queues. Reused for every event: nothing holds it past one `offer` call.
+   */
+  private readonly jsonScratch = new ByteWriter(4096);
+  private readonly msgpackScratch = new ByteWriter(4096);
   /** Relayed batches while some client wants them (cluster scope, or node scope with workers), and the interests last announced. */
   private relayedSubscription: Subscription | undefined;
   private clusterInterestKey = '';
@@ -104,7 +116,8 @@ export class EventStreamServer {
     this.limits = { ...DEFAULT_STREAM_LIMITS, ...options.limits };
     this.logger = (options.logger ?? silentLogger).child({ component: 'event-stream' });
     this.now = options.now ?? Date.now;
-    this.nodeJson = JSON.stringify(options.nodeName);
+    this.jsonEncoder = new JsonEventEncoder(options.nodeName);
+    this.msgpackEncoder = new MsgpackEventEncoder(options.nodeName);
     this.wss = new WebSocketServer({
       noServer: true,
       // Clients only listen; anything they send is ignored, so keep what they may send tiny.
@@ -170,6 +183,7 @@ export class EventStreamServer {
     ]);
     for (const ws of sockets) ws.terminate();
     this.subscribers.clear();
+    this.jsonClients = 0;
     this.resubscribe();
     this.wss.close();
   }
@@ -182,13 +196,16 @@ export class EventStreamServer {
       return;
     }
     this.subscribers.add(sub);
+    if (encoding === FrameEncoding.json) this.jsonClients++;
     ws.on('pong', () => {
       sub.isAlive = true;
     });
     ws.on('error', (err) => this.logger.debug({ err, client: sub.id }, 'event stream client error'));
     ws.on('close', () => {
       sub.close();
-      if (this.subscribers.delete(sub)) this.resubscribe();
+      if (!this.subscribers.delete(sub)) return;
+      if (encoding === FrameEncoding.json) this.jsonClients--;
+      this.resubscribe();
     });
     this.resubscribe();
     this.logger.debug({ client: sub.id, encoding, clients: this.subscribers.size }, 'event stream client connected');
@@ -292,25 +309,30 @@ export class EventStreamServer {
         correlator.isTracking = true;
         this.remoteCorrelators.set(batch.node, correlator);
       }
-      const nodeJson = JSON.stringify(batch.node);
       for (const event of batch.events) {
         const message = event as unknown as Message;
         correlator?.observe(message);
         const facts = (correlator ?? this.ownFieldsOnly).factsOf(message);
-        let json: string | undefined;
-        let jsonBytes = 0;
-        let msgpack: Buffer | undefined;
+        let jsonEnd = -1;
+        let msgpackEnd = -1;
         for (const sub of this.subscribers) {
           if ((sub.filter.scope !== 'cluster' && !isOwn) || !sub.filter.matches(facts)) continue;
           if (sub.encoding === FrameEncoding.json) {
-            if (json === undefined) {
-              json = encodeJsonEvent(message, batch.node, nodeJson, event.ts, batch.worker);
-              jsonBytes = encodedBytes(json);
+            const w = this.jsonScratch;
+            if (jsonEnd < 0) {
+              w.pos = 0;
+              encodeRelayedJsonEvent(w, message, batch.node, event.ts, batch.worker);
+              jsonEnd = w.pos;
             }
-            sub.offer(json, jsonBytes);
+            sub.offer(w.buf, 0, jsonEnd);
           } else {
-            msgpack ??= encodeMsgpackEvent(message, batch.node, event.ts, batch.worker);
-            sub.offer(msgpack, msgpack.length);
+            const w = this.msgpackScratch;
+            if (msgpackEnd < 0) {
+              w.pos = 0;
+              encodeRelayedMsgpackEvent(w, message, batch.node, event.ts, batch.worker);
+              msgpackEnd = w.pos;
+            }
+            sub.offer(w.buf, 0, msgpackEnd);
           }
         }
         correlator?.forget(message);
@@ -319,8 +341,10 @@ export class EventStreamServer {
         const frame = { type: 'cluster.events-dropped', node: batch.node, ts: this.now(), count: batch.dropped };
         for (const sub of this.subscribers) {
           if (sub.filter.scope !== 'cluster' && !isOwn) continue;
-          const encoded = encodeFrame(frame, sub.encoding);
-          sub.offer(encoded, encodedBytes(encoded));
+          const w = sub.encoding === FrameEncoding.json ? this.jsonScratch : this.msgpackScratch;
+          w.pos = 0;
+          writeFrame(w, frame, sub.encoding);
+          sub.offer(w.buf, 0, w.pos);
         }
       }
     } catch (err) {
@@ -351,22 +375,43 @@ export class EventStreamServer {
       if (this.subscribers.size !== 0) {
         let facts: EventFacts | undefined;
         let ts: number | undefined;
-        let json: string | undefined;
-        let jsonBytes = 0;
-        let msgpack: Buffer | undefined;
+        let jsonEnd = -1;
+        let msgpackEnd = -1;
         for (const sub of this.subscribers) {
           const filter = sub.filter;
           if (filter.isTypeOnly ? !filter.wantsType(message.type) : !filter.matches((facts ??= this.correlator.factsOf(message)))) continue;
           ts ??= this.now();
           if (sub.encoding === FrameEncoding.json) {
-            if (json === undefined) {
-              json = encodeJsonEvent(message, this.options.nodeName, this.nodeJson, ts);
-              jsonBytes = encodedBytes(json);
+            if (this.jsonClients === 1) {
+              // The only JSON client: encoded straight into its queue, no copy.
+              const w = sub.begin();
+              if (w === undefined) continue;
+              encodeJsonEvent(w, this.jsonEncoder, message, ts);
+              sub.commit();
+              continue;
             }
-            sub.offer(json, jsonBytes);
+            const w = this.jsonScratch;
+            if (jsonEnd < 0) {
+              w.pos = 0;
+              encodeJsonEvent(w, this.jsonEncoder, message, ts);
+              jsonEnd = w.pos;
+            }
+            sub.offer(w.buf, 0, jsonEnd);
           } else {
-            msgpack ??= encodeMsgpackEvent(message, this.options.nodeName, ts);
-            sub.offer(msgpack, msgpack.length);
+            if (this.subscribers.size - this.jsonClients === 1) {
+              const w = sub.begin();
+              if (w === undefined) continue;
+              encodeMsgpackEvent(w, this.msgpackEncoder, message, ts);
+              sub.commit();
+              continue;
+            }
+            const w = this.msgpackScratch;
+            if (msgpackEnd < 0) {
+              w.pos = 0;
+              encodeMsgpackEvent(w, this.msgpackEncoder, message, ts);
+              msgpackEnd = w.pos;
+            }
+            sub.offer(w.buf, 0, msgpackEnd);
           }
         }
       }
