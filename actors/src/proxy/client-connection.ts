@@ -53,6 +53,7 @@ import { TargetPool, type PoolClient } from './target-pool.js';
 import { proxyHeaderFor } from '../l4/proxy-header-out.js';
 import type { UpstreamConnection, UpstreamUser } from './upstream-connection.js';
 import { readThroughSharedBuffer } from '../net/shared-read-buffer.js';
+import { elapsedMs } from './elapsed-ms.js';
 
 // Request side.
 const REQ_HEAD = 0; // waiting for (more of) a request head
@@ -711,7 +712,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     this.upstream = connection;
     this.isReused = isReused;
     if (this.deadlineKind === D_QUEUE) this.disarmDeadline();
-    this.connectMs = isReused ? 0 : this.ctx.sweeper.time() - this.tConnectStart;
+    this.connectMs = isReused ? 0 : elapsedMs(this.tConnectStart, this.ctx.sweeper.time());
     if (this.ctx.bus.hasSubscribers(UpstreamConnected)) {
       this.ctx.bus.publish({ type: UpstreamConnected.type, requestId: this.requestId, target: this.targetAddress ?? '', isReused, connectMs: this.connectMs } satisfies UpstreamConnected);
     }
@@ -957,7 +958,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     if (out === null) return this.failUpstream('upstream-bad-response', '101 head cannot be written to the client');
     this.status = 101;
     this.respHead = head;
-    this.headerMs = this.ctx.sweeper.time() - this.tSent;
+    this.headerMs = elapsedMs(this.tSent, this.ctx.sweeper.time());
     this.reqState = REQ_TUNNEL;
     this.respState = RESP_TUNNEL;
     this.isClientKeepAlive = false;
@@ -1007,7 +1008,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     const route = this.route as CompiledRoute;
     this.respHead = head;
     this.status = head.status;
-    this.headerMs = this.ctx.sweeper.time() - this.tSent;
+    this.headerMs = elapsedMs(this.tSent, this.ctx.sweeper.time());
     this.disarmDeadline();
     if (this.ctx.bus.hasSubscribers(ResponseStarted)) {
       this.ctx.bus.publish({ type: ResponseStarted.type, requestId: this.requestId, status: head.status, upstreamHeaderMs: this.headerMs } satisfies ResponseStarted);
@@ -1345,7 +1346,7 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
     if (!this.ctx.bus.hasSubscribers(RequestCompleted)) return;
     const head = this.head;
     // Wall time is read only here, when someone listens, not once per request.
-    const totalMs = this.ctx.sweeper.time() - this.tStart;
+    const totalMs = elapsedMs(this.tStart, this.ctx.sweeper.time());
     const userAgent = head === undefined ? undefined : headerValue(head.headers, 'user-agent');
     const referer = head === undefined ? undefined : headerValue(head.headers, 'referer');
     // Built as one literal of a fixed shape (not `make` with spreads): it is the per-request event
@@ -1373,7 +1374,8 @@ export class ClientConnection implements Timed, PoolClient, UpstreamUser {
         termination: this.termination,
         userAgent,
         referer,
-        startedAt: Date.now() - totalMs,
+        // Whole epoch milliseconds: Date.now() has no finer grain to offer.
+        startedAt: Math.round(Date.now() - totalMs),
       } satisfies RequestCompleted);
   }
 

@@ -1,6 +1,7 @@
 // The conn.closed event every connection kind (HTTP, tcp/tls session, udp flow) publishes when it ends.
 import { ConnClosed, type CloseCause } from '@switchyard/core';
 import type { ListenerContext } from './listener-context.js';
+import { elapsedMs } from './elapsed-ms.js';
 
 /** What a connection counted over its life; `openedAt` is a sweeper clock reading. */
 export interface ClosedConnection {
@@ -21,7 +22,7 @@ export function publishConnClosed(ctx: ListenerContext, conn: ClosedConnection, 
       requests: conn.requests,
       bytesIn: conn.bytesIn,
       bytesOut: conn.bytesOut,
-      durationMs: ctx.sweeper.time() - conn.openedAt,
+      durationMs: elapsedMs(conn.openedAt, ctx.sweeper.time()),
       cause,
     }),
   );
