@@ -46,6 +46,19 @@ describe('Bus', () => {
     assert.equal(bus.hasSubscribers('unrelated.type'), true, 'the empty prefix listens to everything');
   });
 
+  it('answers hasSubscribers for a type heard only through a prefix tap, before and after the tap has a subscriber, and after it leaves', () => {
+    const tap = bus.onPrefix('counter.');
+    assert.equal(bus.hasSubscribers('counter.reset'), false, 'a tap nobody subscribed to hears nothing');
+    const sub = tap.subscribe(() => undefined);
+    assert.equal(bus.hasSubscribers('counter.reset'), true, 'asked again once the tap has a subscriber');
+    assert.equal(bus.hasSubscribers('other.reset'), false);
+    sub.unsubscribe();
+    assert.equal(bus.hasSubscribers('counter.reset'), false);
+    const late = bus.onPrefix('other.').subscribe(() => undefined);
+    assert.equal(bus.hasSubscribers('other.reset'), true, 'a tap made after the type was first asked for');
+    late.unsubscribe();
+  });
+
   it('keeps delivering to others when a subscriber throws, and reports the failure with its type', async () => {
     const failures = TestProbe.onBus(bus, SubscriberFailed);
     const received: number[] = [];

@@ -103,9 +103,12 @@ export class Bus {
 
   /** True when publishing this type would reach anyone: check before building an event. */
   hasSubscribers(type: MessageType | string): boolean {
-    const channel = this.channels.get(typeof type === 'string' ? type : type.type);
-    if (channel === undefined) return this.taps.size !== 0 && this.anyTapMatches(typeof type === 'string' ? type : type.type);
-    return channel.isObserved();
+    const name = typeof type === 'string' ? type : type.type;
+    const channel = this.channels.get(name);
+    if (channel !== undefined) return channel.isObserved();
+    // With a prefix tap, the type gets its channel now (taps attached once) rather than matching
+    // every tap's prefix on each call: this runs per lifecycle event per request.
+    return this.taps.size !== 0 && this.channelFor(name).isObserved();
   }
 
   /** Reports a subscriber's throw as an event, within a per-second budget, never recursively. */
@@ -163,8 +166,4 @@ export class Bus {
     for (let i = 0; i < taps.length; i++) (taps[i] as Subject<Message>).next(message);
   }
 
-  private anyTapMatches(type: string): boolean {
-    for (const [prefix, tap] of this.taps) if (tap.observed && type.startsWith(prefix)) return true;
-    return false;
-  }
 }
