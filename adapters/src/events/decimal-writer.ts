@@ -106,13 +106,7 @@ function write17(w: ByteWriter, isNegative: boolean, a: number, p: number, j: nu
 function writeDigits17(w: ByteWriter, isNegative: boolean, high: number, low: number, intDigits: number): void {
   w.ensure(40);
   const buf = w.buf;
-  let p = w.pos;
-  if (isNegative) buf[p++] = 0x2d;
-  if (intDigits <= 0) {
-    buf[p++] = 0x30;
-    buf[p++] = 0x2e;
-    for (let i = 0; i < -intDigits; i++) buf[p++] = 0x30;
-  }
+  const p = writeSignAndLeadingZeros(buf, w.pos, isNegative, intDigits);
   let at = p + 17 + (intDigits > 0 ? 1 : 0);
   w.pos = at;
   // Right to left: nine digits of low, then eight of high (each below 2^31: int arithmetic, which
@@ -143,13 +137,7 @@ function writeDecimal(w: ByteWriter, isNegative: boolean, d: number, j: number):
   const intDigits = len - j;
   w.ensure(len + j + 3);
   const buf = w.buf;
-  let p = w.pos;
-  if (isNegative) buf[p++] = 0x2d;
-  if (intDigits <= 0) {
-    buf[p++] = 0x30;
-    buf[p++] = 0x2e;
-    for (let i = 0; i < -intDigits; i++) buf[p++] = 0x30;
-  }
+  const p = writeSignAndLeadingZeros(buf, w.pos, isNegative, intDigits);
   // Digits right to left, the point after the j fractional ones when there is an integer part.
   let at = p + len + (intDigits > 0 ? 1 : 0);
   w.pos = at;
@@ -161,4 +149,15 @@ function writeDecimal(w: ByteWriter, isNegative: boolean, d: number, j: number):
     value = q;
     if (written === j && intDigits > 0) buf[--at] = 0x2e;
   }
+}
+
+/** At `p`: "-" when negative, and "0." with the fraction's leading zeros when there is no integer part. Returns the next position. */
+function writeSignAndLeadingZeros(buf: Uint8Array, p: number, isNegative: boolean, intDigits: number): number {
+  if (isNegative) buf[p++] = 0x2d;
+  if (intDigits <= 0) {
+    buf[p++] = 0x30;
+    buf[p++] = 0x2e;
+    for (let i = 0; i < -intDigits; i++) buf[p++] = 0x30;
+  }
+  return p;
 }
