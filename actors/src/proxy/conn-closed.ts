@@ -15,15 +15,16 @@ export interface ClosedConnection {
 /** Publishes conn.closed for `conn` when someone listens for it. */
 export function publishConnClosed(ctx: ListenerContext, conn: ClosedConnection, cause: CloseCause): void {
   if (!ctx.bus.hasSubscribers(ConnClosed)) return;
-  ctx.bus.publish(
-    ConnClosed.make({
-      connId: conn.connId,
-      listener: ctx.name,
-      requests: conn.requests,
-      bytesIn: conn.bytesIn,
-      bytesOut: conn.bytesOut,
-      durationMs: elapsedMs(conn.openedAt, ctx.sweeper.time()),
-      cause,
-    }),
-  );
+  // One literal of a fixed shape, not `make` (a spread copy): under `Connection: close` this runs
+  // once per request, and the spread showed at ~1% of the proxy's CPU with a subscriber.
+  ctx.bus.publish({
+    type: ConnClosed.type,
+    connId: conn.connId,
+    listener: ctx.name,
+    requests: conn.requests,
+    bytesIn: conn.bytesIn,
+    bytesOut: conn.bytesOut,
+    durationMs: elapsedMs(conn.openedAt, ctx.sweeper.time()),
+    cause,
+  } satisfies ConnClosed);
 }
