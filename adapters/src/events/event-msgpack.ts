@@ -1,6 +1,6 @@
 // msgpack bytes of one event frame, written by hand for the per-request and per-connection lifecycle types, as msgpackr would write them.
 import type { ConnClosed, ConnOpened, Message, RequestCompleted, RequestReceived, ResponseStarted, RouteMatched, TargetPicked, UpstreamConnected } from '@switchyard/core';
-import type { ByteWriter } from './byte-writer.js';
+import { ByteWriter } from './byte-writer.js';
 import { RepeatedString } from './repeated-string.js';
 import { HAND_ENCODED_TYPES } from './event-json.js';
 
@@ -188,10 +188,9 @@ const K_STARTED_AT = key('startedAt');
 
 /** The bytes of a string as `str` writes it, made once (heads). */
 function strBytes(s: string): number[] {
-  const buf = Buffer.alloc(s.length * 3 + 5);
-  const w = { buf, pos: 0, ensure: (): void => undefined } as unknown as ByteWriter;
+  const w = new ByteWriter(s.length * 3 + 5);
   str(w, s);
-  return [...buf.subarray(0, w.pos)];
+  return [...w.buf.subarray(0, w.pos)];
 }
 
 

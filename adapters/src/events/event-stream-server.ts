@@ -5,11 +5,9 @@ import * as core from '@switchyard/core';
 import { ClusterEventsInterest, ClusterEventsRelayed, NodeEventsInterest, silentLogger, type Bus, type Logger, type Message, type MessageType } from '@switchyard/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EventCorrelator, typesFor } from './event-correlator.js';
-import { ByteWriter } from './byte-writer.js';
-import { encodeJsonEvent, encodeMsgpackEvent, encodeRelayedJsonEvent, encodeRelayedMsgpackEvent, FrameEncoding, MSGPACK_SUBPROTOCOL, writeFrame } from './event-frame.js';
+import { EncodingLane } from './encoding-lane.js';
+import { FrameEncoding, MSGPACK_SUBPROTOCOL } from './event-frame.js';
 import { EventFilter, type EventFacts, type FilterProblem } from './event-filter.js';
-import { JsonEventEncoder } from './event-json.js';
-import { MsgpackEventEncoder } from './event-msgpack.js';
 import { DEFAULT_STREAM_LIMITS, EventSubscriber, type StreamLimits, type SubscriberStats } from './event-subscriber.js';
 
 /** A bus subscription, as `Observable.subscribe` returns it. */
@@ -79,8 +77,6 @@ const DECLARED_TYPES: ReadonlyMap<string, MessageType> = new Map(
 export class EventStreamServer {
   private readonly wss: WebSocketServer;
   private readonly subscribers = new Set<EventSubscriber>();
-  /** Clients of JSON frames among `subscribers` (the rest want msgpack): an only client of an encoding gets its events encoded in place. */
-  private jsonClients = 0;
   /** Live bus subscriptions by key: `=type` (exact) or `*prefix`. */
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly correlator = new EventCorrelator();
@@ -89,15 +85,9 @@ export class EventStreamServer {
   private readonly now: () => number;
   private readonly pingTimer: NodeJS.Timeout | undefined;
   private readonly onMessageBound = (message: Message): void => this.onMessage(message);
-  /** Write this node's own lifecycle events as JSON and msgpack, by hand. */
-  private readonly jsonEncoder: JsonEventEncoder;
-  private readonly msgpackEncoder: MsgpackEventEncoder;
-  /**
-   * Where each event is encoded, once per encoding, before the clients that want it copy it into
-   * their queues. Reused for every event: nothing holds it past one `offer` call.
-   */
-  private readonly jsonScratch = new ByteWriter(4096);
-  private readonly msgpackScratch = new ByteWriter(4096);
+  /** Each encoding's clients, and where an event is encoded once for them. */
+  private readonly json: EncodingLane;
+  private readonly msgpack: EncodingLane;
   /** Relayed batches while some client wants them (cluster scope, or node scope with workers), and the interests last announced. */
   private relayedSubscription: Subscription | undefined;
   private clusterInterestKey = '';
@@ -116,8 +106,8 @@ export class EventStreamServer {
     this.limits = { ...DEFAULT_STREAM_LIMITS, ...options.limits };
     this.logger = (options.logger ?? silentLogger).child({ component: 'event-stream' });
     this.now = options.now ?? Date.now;
-    this.jsonEncoder = new JsonEventEncoder(options.nodeName);
-    this.msgpackEncoder = new MsgpackEventEncoder(options.nodeName);
+    this.json = new EncodingLane(FrameEncoding.json, options.nodeName);
+    this.msgpack = new EncodingLane(FrameEncoding.msgpack, options.nodeName);
     this.wss = new WebSocketServer({
       noServer: true,
       // Clients only listen; anything they send is ignored, so keep what they may send tiny.
@@ -183,7 +173,8 @@ export class EventStreamServer {
     ]);
     for (const ws of sockets) ws.terminate();
     this.subscribers.clear();
-    this.jsonClients = 0;
+    this.json.clients = 0;
+    this.msgpack.clients = 0;
     this.resubscribe();
     this.wss.close();
   }
@@ -196,7 +187,7 @@ export class EventStreamServer {
       return;
     }
     this.subscribers.add(sub);
-    if (encoding === FrameEncoding.json) this.jsonClients++;
+    this.laneOf(sub).clients++;
     ws.on('pong', () => {
       sub.isAlive = true;
     });
@@ -204,7 +195,7 @@ export class EventStreamServer {
     ws.on('close', () => {
       sub.close();
       if (!this.subscribers.delete(sub)) return;
-      if (encoding === FrameEncoding.json) this.jsonClients--;
+      this.laneOf(sub).clients--;
       this.resubscribe();
     });
     this.resubscribe();
@@ -313,27 +304,11 @@ export class EventStreamServer {
         const message = event as unknown as Message;
         correlator?.observe(message);
         const facts = (correlator ?? this.ownFieldsOnly).factsOf(message);
-        let jsonEnd = -1;
-        let msgpackEnd = -1;
+        this.json.nextEvent();
+        this.msgpack.nextEvent();
         for (const sub of this.subscribers) {
           if ((sub.filter.scope !== 'cluster' && !isOwn) || !sub.filter.matches(facts)) continue;
-          if (sub.encoding === FrameEncoding.json) {
-            const w = this.jsonScratch;
-            if (jsonEnd < 0) {
-              w.pos = 0;
-              encodeRelayedJsonEvent(w, message, batch.node, event.ts, batch.worker);
-              jsonEnd = w.pos;
-            }
-            sub.offer(w.buf, 0, jsonEnd);
-          } else {
-            const w = this.msgpackScratch;
-            if (msgpackEnd < 0) {
-              w.pos = 0;
-              encodeRelayedMsgpackEvent(w, message, batch.node, event.ts, batch.worker);
-              msgpackEnd = w.pos;
-            }
-            sub.offer(w.buf, 0, msgpackEnd);
-          }
+          this.laneOf(sub).deliverRelayed(sub, message, batch.node, event.ts, batch.worker);
         }
         correlator?.forget(message);
       }
@@ -341,10 +316,7 @@ export class EventStreamServer {
         const frame = { type: 'cluster.events-dropped', node: batch.node, ts: this.now(), count: batch.dropped };
         for (const sub of this.subscribers) {
           if (sub.filter.scope !== 'cluster' && !isOwn) continue;
-          const w = sub.encoding === FrameEncoding.json ? this.jsonScratch : this.msgpackScratch;
-          w.pos = 0;
-          writeFrame(w, frame, sub.encoding);
-          sub.offer(w.buf, 0, w.pos);
+          this.laneOf(sub).deliverFrame(sub, frame);
         }
       }
     } catch (err) {
@@ -375,50 +347,23 @@ export class EventStreamServer {
       if (this.subscribers.size !== 0) {
         let facts: EventFacts | undefined;
         let ts: number | undefined;
-        let jsonEnd = -1;
-        let msgpackEnd = -1;
+        this.json.nextEvent();
+        this.msgpack.nextEvent();
         for (const sub of this.subscribers) {
           const filter = sub.filter;
           if (filter.isTypeOnly ? !filter.wantsType(message.type) : !filter.matches((facts ??= this.correlator.factsOf(message)))) continue;
           ts ??= this.now();
-          if (sub.encoding === FrameEncoding.json) {
-            if (this.jsonClients === 1) {
-              // The only JSON client: encoded straight into its queue, no copy.
-              const w = sub.begin();
-              if (w === undefined) continue;
-              encodeJsonEvent(w, this.jsonEncoder, message, ts);
-              sub.commit();
-              continue;
-            }
-            const w = this.jsonScratch;
-            if (jsonEnd < 0) {
-              w.pos = 0;
-              encodeJsonEvent(w, this.jsonEncoder, message, ts);
-              jsonEnd = w.pos;
-            }
-            sub.offer(w.buf, 0, jsonEnd);
-          } else {
-            if (this.subscribers.size - this.jsonClients === 1) {
-              const w = sub.begin();
-              if (w === undefined) continue;
-              encodeMsgpackEvent(w, this.msgpackEncoder, message, ts);
-              sub.commit();
-              continue;
-            }
-            const w = this.msgpackScratch;
-            if (msgpackEnd < 0) {
-              w.pos = 0;
-              encodeMsgpackEvent(w, this.msgpackEncoder, message, ts);
-              msgpackEnd = w.pos;
-            }
-            sub.offer(w.buf, 0, msgpackEnd);
-          }
+          this.laneOf(sub).deliverOwn(sub, message, ts);
         }
       }
       if (this.correlator.isTracking) this.correlator.forget(message);
     } catch (err) {
       this.options.bus.reportSubscriberFailure(err, message.type);
     }
+  }
+
+  private laneOf(sub: EventSubscriber): EncodingLane {
+    return sub.encoding === FrameEncoding.json ? this.json : this.msgpack;
   }
 
   private pingAll(): void {
